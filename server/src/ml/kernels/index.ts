@@ -1,0 +1,3 @@
+export { conv2dBackpropFilterWasm, conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+export { conv2dBackpropInputWasm, conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+export { projectWasmKernels, registerProjectWasmKernels } from './register.js';
