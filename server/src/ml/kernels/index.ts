@@ -1,3 +1,5 @@
 export { conv2dBackpropFilterWasm, conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 export { conv2dBackpropInputWasm, conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+export { maxPoolGradWasm, maxPoolGradConfig } from './max-pool-grad.js';
+export { tileWasm, tileInto, tileConfig } from './tile.js';
 export { projectWasmKernels, registerProjectWasmKernels } from './register.js';

@@ -1,16 +1,22 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+// Evaluated first so the backend's own registrations cannot overwrite ours later.
+import '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { tileConfig } from './tile.js';
 
 /** The project's wasm kernels, in registration order. */
-export const projectWasmKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
+export const projectWasmKernels: readonly KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  maxPoolGradConfig,
+  tileConfig,
+];
 
 /**
  * Registers the project's wasm kernels, replacing any the wasm backend ships
  * under the same name. Safe to call more than once.
- *
- * Must run after `@tensorflow/tfjs-backend-wasm` has been imported (its own
- * registrations would otherwise overwrite these).
  *
  * @returns the kernel names registered
  */
