@@ -40,6 +40,12 @@ export class WasmScratch {
     return out;
   }
 
+  /** Takes ownership of `info`, made outside {@link run} (by `backend.makeOutput` or a captured kernel). */
+  adopt(info: TensorInfo): TensorInfo {
+    this.owned.push(info);
+    return info;
+  }
+
   /** Hands `info` to the caller: {@link dispose} will no longer free it. */
   keep(info: TensorInfo): TensorInfo {
     const i = this.owned.lastIndexOf(info);
