@@ -1,0 +1,132 @@
+/**
+ * Inference for the API: one loaded model answering single-image requests,
+ * micro-batched so that concurrent requests share one forward pass.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { loadModelFromArtifacts, type ModelArtifacts } from './artifacts.js';
+import { initBackend } from './backend.js';
+import { IMAGE_SIZE, NUM_CLASSES, PIXELS } from './mnist.js';
+
+interface Pending {
+  pixels: Float32Array;
+  resolve: (probs: Float32Array) => void;
+  reject: (err: Error) => void;
+}
+
+export interface ClassifierOptions {
+  /**
+   * Most images per forward pass; calls beyond it wait for the next pass.
+   * @default 64
+   */
+  maxBatch?: number;
+}
+
+/** Thrown by {@link Classifier.predict} on a disposed classifier. */
+export class ClassifierDisposedError extends Error {
+  override name = 'ClassifierDisposedError';
+}
+
+export class Classifier {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private disposed = false;
+  private readonly maxBatch: number;
+
+  /** Wraps a loaded model mapping `[n, 28, 28, 1]` to `[n, 10]` probabilities; the classifier owns it from now on. */
+  constructor(
+    private readonly model: tf.LayersModel,
+    options: ClassifierOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 64;
+  }
+
+  /** Initialises the backend (once per process) and loads the model. */
+  static async fromArtifacts(artifacts: ModelArtifacts, options?: ClassifierOptions): Promise<Classifier> {
+    await initBackend();
+    const model = await loadModelFromArtifacts(artifacts);
+    // The first call compiles kernels and allocates buffers; pay that here, not on the first request.
+    tf.tidy(() => (model.predict(tf.zeros([1, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor).dataSync());
+    return new Classifier(model, options);
+  }
+
+  /**
+   * Class probabilities of one image. Calls arriving before the event loop's
+   * next check phase (the same tick, or I/O handled in the same poll) run as
+   * one batch.
+   *
+   * @param pixels 784 values, 28×28 row-major, ink 1 on background 0
+   * @returns 10 probabilities, index = digit
+   */
+  predict(pixels: Float32Array): Promise<Float32Array> {
+    if (this.disposed) return Promise.reject(new ClassifierDisposedError('the classifier was disposed; load the model again'));
+    if (!(pixels instanceof Float32Array) || pixels.length !== PIXELS) {
+      return Promise.reject(new Error(`predict expects a Float32Array of ${PIXELS} pixels, got ${pixels?.length ?? typeof pixels}`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ pixels, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /**
+   * Class probabilities of many images at once (evaluation), in chunks.
+   *
+   * @param images shape `[n, 28, 28]` flattened
+   * @returns shape `[n, 10]` flattened
+   */
+  predictBatch(images: Float32Array, chunk = 500): Float32Array {
+    if (this.disposed) throw new ClassifierDisposedError('the classifier was disposed; load the model again');
+    return predictProbabilities(this.model, images, chunk);
+  }
+
+  /** Frees the model; queued calls are rejected. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.queue.splice(0)) p.reject(new ClassifierDisposedError('the classifier was disposed before the prediction ran'));
+    this.model.dispose();
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queue.splice(0, this.maxBatch);
+    if (this.queue.length > 0) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    if (batch.length === 0) return;
+    try {
+      const input = new Float32Array(batch.length * PIXELS);
+      batch.forEach((p, i) => input.set(p.pixels, i * PIXELS));
+      const probs = predictProbabilities(this.model, input, batch.length);
+      batch.forEach((p, i) => p.resolve(probs.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)));
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      for (const p of batch) p.reject(error);
+    }
+  }
+}
+
+/**
+ * Runs `model` over images in chunks, inside `tf.tidy`.
+ *
+ * @param images shape `[n, 28, 28]` flattened, ink 1
+ * @returns probabilities of shape `[n, 10]` flattened
+ */
+export function predictProbabilities(model: tf.LayersModel, images: Float32Array, chunk = 500): Float32Array {
+  const n = images.length / PIXELS;
+  if (!Number.isInteger(n)) throw new Error(`expects images of length n × ${PIXELS}, got ${images.length}`);
+  const out = new Float32Array(n * NUM_CLASSES);
+  for (let start = 0; start < n; start += chunk) {
+    const count = Math.min(chunk, n - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor4d(images.subarray(start * PIXELS, (start + count) * PIXELS), [count, IMAGE_SIZE, IMAGE_SIZE, 1]);
+      return (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    });
+    out.set(probs, start * NUM_CLASSES);
+  }
+  return out;
+}
