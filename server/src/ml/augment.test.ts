@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { augmentBatch, strokeWidth } from './augment.js';
+import { loadMnist, PIXELS } from './mnist.js';
+import { Rng } from './rng.js';
+
+const digits = loadMnist('train', 64).images;
+const none = { maxShift: 0, maxRotation: 0, scale: [1, 1] as [number, number], aspect: 0, maxShear: 0, elastic: 0, strokeProbability: 0, identityProbability: 0 };
+
+function centreOfMass(img: Float32Array): [number, number] {
+  let m = 0, x = 0, y = 0;
+  for (let i = 0; i < PIXELS; i++) {
+    m += img[i];
+    x += img[i] * (i % 28);
+    y += img[i] * Math.floor(i / 28);
+  }
+  return [x / m, y / m];
+}
+
+test('is repeatable for a seed and differs between seeds', () => {
+  const a = augmentBatch(digits, new Float32Array(digits.length), new Rng(1));
+  const b = augmentBatch(digits, new Float32Array(digits.length), new Rng(1));
+  const c = augmentBatch(digits, new Float32Array(digits.length), new Rng(2));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+test('keeps pixels in [0, 1], leaves the input alone and changes most images', () => {
+  const copy = digits.slice();
+  const out = augmentBatch(digits, new Float32Array(digits.length), new Rng(3));
+  assert.deepEqual(digits, copy);
+  assert.ok(out.every((v) => v >= 0 && v <= 1));
+  let changed = 0;
+  for (let i = 0; i < 64; i++) {
+    const a = out.subarray(i * PIXELS, (i + 1) * PIXELS);
+    const b = digits.subarray(i * PIXELS, (i + 1) * PIXELS);
+    if (a.some((v, k) => Math.abs(v - b[k]) > 1e-3)) changed++;
+  }
+  assert.ok(changed > 48, `${changed} of 64 changed`);
+});
+
+test('is the identity with all ranges at zero', () => {
+  const out = augmentBatch(digits, new Float32Array(digits.length), new Rng(4), none);
+  for (let i = 0; i < digits.length; i++) assert.ok(Math.abs(out[i] - digits[i]) < 1e-5);
+});
+
+test('shifts the centre of mass by at most the largest shift', () => {
+  const out = augmentBatch(digits, new Float32Array(digits.length), new Rng(5), { ...none, maxShift: 2 });
+  let moved = 0;
+  for (let i = 0; i < 64; i++) {
+    const [x0, y0] = centreOfMass(digits.subarray(i * PIXELS, (i + 1) * PIXELS));
+    const [x1, y1] = centreOfMass(out.subarray(i * PIXELS, (i + 1) * PIXELS));
+    assert.ok(Math.abs(x1 - x0) <= 2.05 && Math.abs(y1 - y0) <= 2.05, `image ${i} moved (${x1 - x0}, ${y1 - y0})`);
+    if (Math.hypot(x1 - x0, y1 - y0) > 0.5) moved++;
+  }
+  assert.ok(moved > 32);
+});
+
+test('thickens strokes with a positive width change and thins them with a negative one', () => {
+  const src = digits.subarray(0, PIXELS);
+  const ink = (img: Float32Array) => img.reduce((s, v) => s + v, 0);
+  const thick = new Float32Array(PIXELS);
+  const thin = new Float32Array(PIXELS);
+  strokeWidth(src, thick, 1);
+  strokeWidth(src, thin, -0.5);
+  assert.ok(ink(thick) > ink(src) * 1.3);
+  assert.ok(ink(thin) < ink(src) * 0.9);
+});
+
+test('augments a batch of 128 in a few milliseconds', () => {
+  const batch = loadMnist('train', 128).images;
+  const out = new Float32Array(batch.length);
+  const rng = new Rng(6);
+  augmentBatch(batch, out, rng);
+  const t = performance.now();
+  for (let i = 0; i < 10; i++) augmentBatch(batch, out, rng);
+  const ms = (performance.now() - t) / 10;
+  // A training step takes ~100 ms; augmentation must stay a small part of it even on a loaded machine.
+  assert.ok(ms < 25, `${ms.toFixed(1)} ms per batch`);
+});

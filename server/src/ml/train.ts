@@ -1,0 +1,360 @@
+/**
+ * The training loop: a manual Adam loop over MNIST (plus optional user
+ * samples) with seeded shuffling, augmentation and initialisation, a one-cycle
+ * learning-rate schedule, progress callbacks and cancellation.
+ *
+ * Runs wherever it is called — the training worker thread or a test — and
+ * keeps that thread busy, yielding to the event loop after every batch so an
+ * AbortSignal (or a worker's cancel message) is seen within one batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { augmentBatch, type AugmentOptions } from './augment.js';
+import { initBackend } from './backend.js';
+import { predictProbabilities } from './classifier.js';
+import { perClassSummary } from './evaluate.js';
+import { registerFastGradients } from './gradients.js';
+import { IMAGE_SIZE, loadMnist, NUM_CLASSES, PIXELS } from './mnist.js';
+import { createModel, logitsModel, type ModelOptions } from './model.js';
+import { Rng } from './rng.js';
+
+/** Labelled digits, images `[n, 28, 28]` flattened (ink 1), labels `[n]`. */
+export interface LabelledImages {
+  images: Float32Array;
+  labels: Uint8Array;
+}
+
+export interface TrainOptions {
+  /** Passes over the training data. */
+  epochs: number;
+  batchSize: number;
+  /** Peak Adam learning rate of the one-cycle schedule. */
+  learningRate: number;
+  /** How many of the 60,000 MNIST training digits to use (the first ones); 0 for user samples only. */
+  mnistLimit: number;
+  /** Seeds weight initialisation, shuffling, augmentation and dropout. */
+  seed: number;
+  /** Augment each batch (true for the defaults, or custom ranges). */
+  augment: boolean | AugmentOptions;
+  /** More training samples (user drawings), each counting `weight` times an MNIST digit in the loss. */
+  extraSamples?: LabelledImages & { weight?: number };
+  /** Held-out samples scored after each epoch (loss, accuracy, per class). */
+  validation?: LabelledImages;
+  /** Score the 10,000 MNIST test digits after each epoch. @default false */
+  evaluateTest?: boolean;
+  /** Also score the MNIST test set every this many batches (benchmarks); 0 for never. @default 0 */
+  testEvalEveryBatches?: number;
+  /** Label smoothing of the cross-entropy. @default 0.05 */
+  labelSmoothing?: number;
+  /** Fraction of all steps spent warming the learning rate up from a tenth of its peak. @default 0.1 */
+  warmupFraction?: number;
+  /** Architecture; the default model's when omitted (the seed always comes from `seed`). */
+  model?: Omit<ModelOptions, 'seed'>;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  /** 0-based index of the batch within the epoch. */
+  batch: number;
+  batches: number;
+  /** Mean loss of this batch. */
+  loss: number;
+  /** Accuracy on this (augmented) batch. */
+  accuracy: number;
+  /** Training throughput since the epoch started. */
+  samplesPerSec: number;
+  learningRate: number;
+}
+
+export interface EpochResult {
+  /** 1-based. */
+  epoch: number;
+  /** Mean training loss and accuracy over the epoch's batches. */
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  /** Validation accuracy per digit, index = digit. */
+  perClassValAccuracy?: number[];
+  /** Mean probability given to the true digit on validation, per digit. */
+  perClassMeanConfidence?: number[];
+  testAccuracy?: number;
+  samplesPerSec: number;
+  /** Seconds this epoch took (training and scoring). */
+  seconds: number;
+  etaSeconds: number;
+}
+
+export interface TestEval {
+  epoch: number;
+  /** Batches done in the current epoch. */
+  batch: number;
+  samplesSeen: number;
+  /** Training time so far, excluding scoring. */
+  trainSeconds: number;
+  /** Wall time since the loop started, including scoring. */
+  wallSeconds: number;
+  testAccuracy: number;
+}
+
+export interface TrainCallbacks {
+  /** After every batch; throttle in the callback if needed. */
+  onBatch?: (p: BatchProgress) => void;
+  onEpochEnd?: (e: EpochResult) => void;
+  /** After each `testEvalEveryBatches` scoring. */
+  onTestEval?: (e: TestEval) => void;
+}
+
+export interface TrainResult {
+  /** The trained model (softmax output), owned by the caller. */
+  model: tf.LayersModel;
+  history: EpochResult[];
+  durationMs: number;
+  backend: string;
+  /** Training samples per epoch (MNIST + extra). */
+  samples: number;
+  /** Mean throughput over all epochs, training time only. */
+  samplesPerSec: number;
+}
+
+/** Thrown when the AbortSignal fires; `name` is 'AbortError' as for fetch. */
+export class TrainingCancelledError extends Error {
+  override name = 'AbortError';
+}
+
+/** The recipe of the committed default model (`npm run train` with no flags). */
+export const DEFAULT_TRAIN_OPTIONS = {
+  epochs: 15,
+  batchSize: 128,
+  learningRate: 0.004,
+  mnistLimit: 60_000,
+  seed: 42,
+  augment: true,
+  labelSmoothing: 0.05,
+  warmupFraction: 0.1,
+} satisfies TrainOptions;
+
+/**
+ * One-cycle schedule: linear warm-up from peak/10 to the peak over the first
+ * `warmup` fraction of steps, then cosine decay to peak/1000.
+ */
+export function learningRateAt(step: number, totalSteps: number, peak: number, warmup: number): number {
+  const warmupSteps = Math.max(1, Math.round(totalSteps * warmup));
+  if (step < warmupSteps) return peak * (0.1 + (0.9 * step) / warmupSteps);
+  const t = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
+  const floor = peak / 1000;
+  return floor + ((peak - floor) * (1 + Math.cos(Math.PI * t))) / 2;
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`train: ${message}`);
+}
+
+function validateLabelled(name: string, set: LabelledImages | undefined): void {
+  if (set === undefined) return;
+  check(set.images instanceof Float32Array && set.labels instanceof Uint8Array, `expects ${name} to be {images: Float32Array, labels: Uint8Array}`);
+  check(set.images.length === set.labels.length * PIXELS, `expects ${name}.images to hold ${set.labels.length} × ${PIXELS} pixels for its ${set.labels.length} labels, got ${set.images.length}`);
+  const bad = set.labels.findIndex((l) => l >= NUM_CLASSES);
+  check(bad < 0, `expects ${name}.labels to be digits 0–9, got ${set.labels[bad]} at index ${bad}`);
+}
+
+/** Checks options from untrusted places (worker messages, CLI) with messages that say what to fix. */
+export function validateTrainOptions(o: TrainOptions): void {
+  check(Number.isInteger(o.epochs) && o.epochs >= 1 && o.epochs <= 1000, `expects epochs to be an integer from 1 to 1000, got ${o.epochs}`);
+  check(Number.isInteger(o.batchSize) && o.batchSize >= 2 && o.batchSize <= 4096, `expects batchSize to be an integer from 2 to 4096, got ${o.batchSize}`);
+  check(Number.isFinite(o.learningRate) && o.learningRate > 0 && o.learningRate <= 1, `expects learningRate in (0, 1], got ${o.learningRate}`);
+  check(Number.isInteger(o.mnistLimit) && o.mnistLimit >= 0 && o.mnistLimit <= 60_000, `expects mnistLimit to be an integer from 0 to 60000, got ${o.mnistLimit}`);
+  check(Number.isInteger(o.seed), `expects seed to be an integer, got ${o.seed}`);
+  validateLabelled('extraSamples', o.extraSamples);
+  validateLabelled('validation', o.validation);
+  const weight = o.extraSamples?.weight ?? 1;
+  check(Number.isFinite(weight) && weight > 0 && weight <= 100, `expects extraSamples.weight in (0, 100], got ${weight}`);
+  const total = o.mnistLimit + (o.extraSamples?.labels.length ?? 0);
+  check(total >= 2, `needs at least 2 training samples, got ${total} (raise mnistLimit or add samples)`);
+  const smoothing = o.labelSmoothing ?? 0;
+  check(smoothing >= 0 && smoothing < 1, `expects labelSmoothing in [0, 1), got ${smoothing}`);
+  const warmup = o.warmupFraction ?? 0.1;
+  check(warmup >= 0 && warmup < 1, `expects warmupFraction in [0, 1), got ${warmup}`);
+}
+
+/** Mean cross-entropy of probabilities `[n, 10]` against labels, probabilities clipped at 1e-7. */
+function meanCrossEntropy(probs: Float32Array, labels: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) sum -= Math.log(Math.max(probs[i * NUM_CLASSES + labels[i]], 1e-7));
+  return labels.length ? sum / labels.length : 0;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Trains a fresh model.
+ *
+ * @throws TrainingCancelledError when `signal` aborts (checked before every batch)
+ */
+export async function train(options: TrainOptions, callbacks: TrainCallbacks = {}, signal?: AbortSignal): Promise<TrainResult> {
+  validateTrainOptions(options);
+  const backend = await initBackend();
+  registerFastGradients();
+  const started = performance.now();
+  const o = { labelSmoothing: 0.05, warmupFraction: 0.1, evaluateTest: false, testEvalEveryBatches: 0, ...options };
+
+  const mnist = o.mnistLimit > 0 ? loadMnist('train', o.mnistLimit) : { images: new Float32Array(0), labels: new Uint8Array(0), count: 0 };
+  const extra = o.extraSamples;
+  const extraCount = extra?.labels.length ?? 0;
+  const extraWeight = extra?.weight ?? 1;
+  const total = mnist.count + extraCount;
+  const weighted = extraCount > 0 && extraWeight !== 1;
+  const test = o.evaluateTest || o.testEvalEveryBatches > 0 ? loadMnist('test') : undefined;
+
+  const rng = new Rng(o.seed);
+  const shuffleRng = new Rng(rng.seed());
+  const augmentRng = new Rng(rng.seed());
+  const dropoutRng = new Rng(rng.seed());
+  const augmentOptions = o.augment === false ? undefined : o.augment === true ? {} : o.augment;
+
+  const model = createModel({ ...o.model, seed: o.seed });
+  const logits = logitsModel(model);
+  const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as Array<{ seed?: number }>;
+  const optimizer = tf.train.adam(o.learningRate);
+  const setLearningRate = (lr: number) => {
+    (optimizer as unknown as { learningRate: number }).learningRate = lr;
+  };
+
+  const bs = o.batchSize;
+  // A last batch of a handful of samples gives BatchNorm useless statistics; drop it.
+  const batches = total % bs >= Math.min(8, bs) ? Math.ceil(total / bs) : Math.max(1, Math.floor(total / bs));
+  const totalSteps = batches * o.epochs;
+  const order = new Uint32Array(total).map((_, i) => i);
+  const xBuf = new Float32Array(bs * PIXELS);
+  const yBuf = new Int32Array(bs);
+  const wBuf = new Float32Array(bs);
+  const history: EpochResult[] = [];
+  let trainMs = 0;
+  let evalMs = 0;
+  let samplesSeen = 0;
+  let step = 0;
+
+  const scoreTest = (epoch: number, batch: number) => {
+    const t0 = performance.now();
+    const probs = predictProbabilities(model, test!.images);
+    const { accuracy } = perClassSummary(probs, test!.labels);
+    evalMs += performance.now() - t0;
+    return { epoch, batch, samplesSeen, trainSeconds: trainMs / 1000, wallSeconds: (performance.now() - started) / 1000, testAccuracy: accuracy };
+  };
+
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const epochStart = performance.now();
+      let epochTrainMs = 0;
+      let epochSamples = 0;
+      let lossSum = 0;
+      let correctSum = 0;
+      shuffleRng.shuffle(order);
+      for (let b = 0; b < batches; b++) {
+        if (signal?.aborted) throw new TrainingCancelledError('training was cancelled');
+        const t0 = performance.now();
+        const start = b * bs;
+        const n = Math.min(bs, total - start);
+        for (let i = 0; i < n; i++) {
+          const k = order[start + i];
+          if (k < mnist.count) {
+            xBuf.set(mnist.images.subarray(k * PIXELS, (k + 1) * PIXELS), i * PIXELS);
+            yBuf[i] = mnist.labels[k];
+            wBuf[i] = 1;
+          } else {
+            const e = k - mnist.count;
+            xBuf.set(extra!.images.subarray(e * PIXELS, (e + 1) * PIXELS), i * PIXELS);
+            yBuf[i] = extra!.labels[e];
+            wBuf[i] = extraWeight;
+          }
+        }
+        const x = xBuf.subarray(0, n * PIXELS);
+        if (augmentOptions) augmentBatch(x, x, augmentRng, augmentOptions);
+        const lr = learningRateAt(step, totalSteps, o.learningRate, o.warmupFraction);
+        setLearningRate(lr);
+        for (const d of dropouts) d.seed = dropoutRng.int(2 ** 31);
+
+        const [lossT, correctT] = tf.tidy(() => {
+          const xs = tf.tensor4d(x, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
+          const labels = tf.tensor1d(yBuf.subarray(0, n), 'int32');
+          const ys = tf.oneHot(labels, NUM_CLASSES);
+          const weights = weighted ? tf.tensor1d(wBuf.subarray(0, n)) : undefined;
+          let correct: tf.Tensor | undefined;
+          const loss = optimizer.minimize(() => {
+            const out = logits.apply(xs, { training: true }) as tf.Tensor2D;
+            correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), labels), 'float32')));
+            return tf.losses.softmaxCrossEntropy(ys, out, weights, o.labelSmoothing) as tf.Scalar;
+          }, true)!;
+          return [loss, correct!];
+        });
+        const loss = lossT.dataSync()[0];
+        const correct = correctT.dataSync()[0];
+        tf.dispose([lossT, correctT]);
+        if (!Number.isFinite(loss)) throw new Error(`train: the loss became ${loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`);
+
+        step++;
+        samplesSeen += n;
+        epochSamples += n;
+        lossSum += loss * n;
+        correctSum += correct;
+        const dt = performance.now() - t0;
+        trainMs += dt;
+        epochTrainMs += dt;
+        callbacks.onBatch?.({
+          epoch,
+          batch: b,
+          batches,
+          loss,
+          accuracy: correct / n,
+          samplesPerSec: (epochSamples / epochTrainMs) * 1000,
+          learningRate: lr,
+        });
+        if (test && o.testEvalEveryBatches > 0 && (b + 1) % o.testEvalEveryBatches === 0 && b + 1 < batches) {
+          callbacks.onTestEval?.(scoreTest(epoch, b + 1));
+        }
+        await yieldToEventLoop();
+      }
+
+      const result: EpochResult = {
+        epoch,
+        loss: lossSum / epochSamples,
+        accuracy: correctSum / epochSamples,
+        samplesPerSec: (epochSamples / epochTrainMs) * 1000,
+        seconds: 0,
+        etaSeconds: 0,
+      };
+      if (o.validation) {
+        const probs = predictProbabilities(model, o.validation.images);
+        const summary = perClassSummary(probs, o.validation.labels);
+        result.valLoss = meanCrossEntropy(probs, o.validation.labels);
+        result.valAccuracy = summary.accuracy;
+        result.perClassValAccuracy = summary.perClassAccuracy;
+        result.perClassMeanConfidence = summary.perClassMeanConfidence;
+      }
+      if (test && (o.evaluateTest || o.testEvalEveryBatches > 0)) {
+        const e = scoreTest(epoch, batches);
+        result.testAccuracy = e.testAccuracy;
+        if (o.testEvalEveryBatches > 0) callbacks.onTestEval?.(e);
+      }
+      result.seconds = (performance.now() - epochStart) / 1000;
+      const meanEpoch = (performance.now() - started) / 1000 / epoch;
+      result.etaSeconds = meanEpoch * (o.epochs - epoch);
+      history.push(result);
+      callbacks.onEpochEnd?.(result);
+    }
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    optimizer.dispose();
+  }
+  // Dropout seeds are per-batch noise, not part of the model.
+  for (const d of dropouts) d.seed = undefined;
+  return {
+    model,
+    history,
+    durationMs: performance.now() - started,
+    backend,
+    samples: total,
+    samplesPerSec: (samplesSeen / trainMs) * 1000,
+  };
+}
