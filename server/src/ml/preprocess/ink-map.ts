@@ -1,0 +1,302 @@
+/**
+ * RGBA image → ink map: one byte per pixel, 255 where the ink is strongest
+ * and 0 on the background, whatever the polarity, transparency, lighting or
+ * noise of the original.
+ *
+ * Steps: composite alpha onto the background the drawing was meant for,
+ * take luminance (box-downscaled when the image is large), decide whether the
+ * ink is darker or lighter than the background, estimate the background
+ * locally (blocks of the image, so a shadow across a photo of paper is
+ * followed), and map the ink's contrast over it onto [0, 1] with a soft
+ * threshold that zeroes the paper's grain and JPEG ringing.
+ */
+import { emptyDrawing } from './errors.js';
+
+export interface InkMap {
+  /** `width × height` row-major, 0 background … 255 full ink. */
+  ink: Uint8Array;
+  width: number;
+  height: number;
+}
+
+type Rgba = Uint8Array | Uint8ClampedArray;
+
+/**
+ * Longest side the ink map keeps; larger images are box-averaged down by an
+ * integer factor first. A digit that fills even a fifth of such an image is
+ * still 200 px tall, ten times the 20 px it ends up as.
+ */
+export const WORK_MAX_SIDE = 1024;
+/** Background blocks along the longer side: small enough to follow uneven light. */
+const BLOCKS_PER_SIDE = 8;
+const MIN_BLOCK = 8;
+/** Width of the border ring that samples the background level, as a share of the shorter side. */
+const BORDER_SHARE = 0.03;
+/** Quantiles per block: the background level for light ink (20%) and dark ink (80%), and the quartiles for the grain. */
+const BLOCK_QUANTILES = [0.2, 0.25, 0.75, 0.8];
+/** Images above this many pixels have their statistics sampled on a 2 × 2 grid. */
+const STATS_FULL_PIXELS = 65_536;
+/**
+ * Smallest contrast between ink and background that counts as a drawing, in
+ * luminance levels (of 255): below it the image is one flat colour.
+ */
+export const MIN_INK_CONTRAST = 24;
+/** Fewest clearly inked pixels that count as a drawing. */
+const MIN_INK_PIXELS = 4;
+/** Contrast below this (levels of 255) is never ink, however clean the image. */
+const MIN_NOISE = 8;
+/** Contrast at or below this share of the typical stroke's is background. */
+const FAINT_INK = 0.05;
+/** Contrast at or above this share of the typical stroke's is full ink. */
+const FULL_INK = 0.9;
+
+/**
+ * Builds the ink map of `rgba` (`width × height × 4` bytes, row-major RGBA).
+ * The caller has validated the sizes.
+ * @throws PreprocessError `EMPTY_DRAWING` when there is no ink to find.
+ */
+export function inkMapFromRgba(rgba: Rgba, width: number, height: number): InkMap {
+  const background = compositeBackground(rgba, width * height);
+  const { lum, width: w, height: h } = luminance(rgba, width, height, background);
+  return inkFromLuminance(lum, w, h);
+}
+
+/**
+ * The luminance (0–255) to show through transparent pixels. A canvas
+ * exported as PNG is often ink on a fully transparent background, and the
+ * ink may be black (light theme) or white (dark theme): when most of the
+ * image is transparent the opaque part is the ink, so it goes on the
+ * opposite extreme. When transparency is the minority, the opaque part
+ * holds the background, and its median level fills the holes.
+ * `-1` means the image is opaque.
+ */
+function compositeBackground(rgba: Rgba, pixels: number): number {
+  let opaque = true;
+  for (let o = 3; o < 4 * pixels; o += 4) {
+    if (rgba[o] !== 255) {
+      opaque = false;
+      break;
+    }
+  }
+  if (opaque) return -1;
+  let transparent = 0;
+  let alphaSum = 0;
+  let lumSum = 0;
+  const opaqueHistogram = new Uint32Array(256);
+  for (let o = 0; o < 4 * pixels; o += 4) {
+    const a = rgba[o + 3]!;
+    const luma = lumaAt(rgba, o);
+    if (a < 128) transparent++;
+    else opaqueHistogram[luma]!++;
+    alphaSum += a;
+    lumSum += a * luma;
+  }
+  if (alphaSum === 0) throw emptyDrawing('The image is fully transparent: draw a digit.');
+  if (transparent * 2 > pixels) return lumSum / alphaSum > 127.5 ? 0 : 255;
+  return percentile(opaqueHistogram, 0.5);
+}
+
+/** Rec. 601 luma of the RGB at byte `o`, 0–255. */
+function lumaAt(rgba: Rgba, o: number): number {
+  return (rgba[o]! * 77 + rgba[o + 1]! * 150 + rgba[o + 2]! * 29 + 128) >> 8;
+}
+
+/** Luminance, alpha-composited onto `background` (unless -1), box-averaged by an integer factor to at most `WORK_MAX_SIDE`. */
+function luminance(rgba: Rgba, width: number, height: number, background: number): { lum: Uint8Array; width: number; height: number } {
+  const factor = Math.ceil(Math.max(width, height) / WORK_MAX_SIDE);
+  const w = Math.ceil(width / factor);
+  const h = Math.ceil(height / factor);
+  const lum = new Uint8Array(w * h);
+  if (factor === 1) {
+    if (background < 0) {
+      for (let i = 0, o = 0; i < lum.length; i++, o += 4) lum[i] = lumaAt(rgba, o);
+    } else {
+      for (let i = 0, o = 0; i < lum.length; i++, o += 4) lum[i] = composite(rgba, o, background);
+    }
+    return { lum, width: w, height: h };
+  }
+  const sums = new Float64Array(w);
+  const counts = new Uint32Array(w);
+  for (let row = 0; row < h; row++) {
+    sums.fill(0);
+    counts.fill(0);
+    for (let y = row * factor; y < Math.min(height, (row + 1) * factor); y++) {
+      for (let x = 0, o = 4 * y * width; x < width; x++, o += 4) {
+        const col = (x / factor) | 0;
+        sums[col]! += background < 0 ? lumaAt(rgba, o) : composite(rgba, o, background);
+        counts[col]!++;
+      }
+    }
+    for (let col = 0; col < w; col++) lum[row * w + col] = Math.round(sums[col]! / counts[col]!);
+  }
+  return { lum, width: w, height: h };
+}
+
+function composite(rgba: Rgba, o: number, background: number): number {
+  const a = rgba[o + 3]!;
+  return Math.round((lumaAt(rgba, o) * a + background * (255 - a)) / 255);
+}
+
+/** The `q` quantile (0–1) of a 256-bin histogram. */
+function percentile(histogram: Uint32Array, q: number): number {
+  const out = new Float64Array(1);
+  quantiles(histogram, 0, [q], out);
+  return out[0]!;
+}
+
+/** Several increasing quantiles of the 256-bin histogram at `offset`, in one scan. */
+function quantiles(histogram: Uint32Array, offset: number, qs: readonly number[], out: Float64Array): void {
+  let total = 0;
+  for (let i = 0; i < 256; i++) total += histogram[offset + i]!;
+  let acc = 0;
+  let k = 0;
+  for (let i = 0; i < 256 && k < qs.length; i++) {
+    acc += histogram[offset + i]!;
+    while (k < qs.length && acc > 0 && acc >= qs[k]! * total) out[k++] = i;
+  }
+  while (k < qs.length) out[k++] = 255;
+}
+
+/** Polarity and background estimation, then the soft-thresholded ink. */
+function inkFromLuminance(lum: Uint8Array, width: number, height: number): InkMap {
+  // The background level, as the median of the image's border: digits
+  // rarely cover the border, while a bold stroke can cover every block of
+  // its neighbourhood.
+  const ring = Math.max(1, Math.round(BORDER_SHARE * Math.min(width, height)));
+  const borderHistogram = new Uint32Array(256);
+  for (let y = 0; y < height; y++) {
+    const inside = y >= ring && y < height - ring;
+    for (let x = 0; x < width; x++) {
+      if (inside && x === ring && width - ring > ring) x = width - ring;
+      borderHistogram[lum[y * width + x]!]!++;
+    }
+  }
+  const border = percentile(borderHistogram, 0.5);
+
+  // Per-block histograms for the local background; on the way, how far the
+  // image strays below and above the border level. Statistics need not see
+  // every pixel: large images are sampled on every other row and column.
+  const blockSide = Math.max(MIN_BLOCK, Math.ceil(Math.max(width, height) / BLOCKS_PER_SIDE));
+  const bw = Math.ceil(width / blockSide);
+  const bh = Math.ceil(height / blockSide);
+  const blocks = bw * bh;
+  const histograms = new Uint32Array(blocks * 256);
+  const blockOfCol = new Uint16Array(width);
+  for (let x = 0; x < width; x++) blockOfCol[x] = (x / blockSide) | 0;
+  const deviations = new Float64Array(512);
+  const step = width * height > STATS_FULL_PIXELS ? 2 : 1;
+  for (let y = 0; y < height; y += step) {
+    const rowBase = ((y / blockSide) | 0) * bw;
+    for (let x = 0, i = y * width; x < width; x += step, i += step) {
+      const v = lum[i]!;
+      histograms[((rowBase + blockOfCol[x]!) << 8) + v]!++;
+      deviations[v - border + 256]!++;
+    }
+  }
+  const low = new Float32Array(blocks);
+  const high = new Float32Array(blocks);
+  const spreads: number[] = [];
+  const q = new Float64Array(4);
+  for (let b = 0; b < blocks; b++) {
+    quantiles(histograms, b * 256, BLOCK_QUANTILES, q);
+    low[b] = q[0]!;
+    high[b] = q[3]!;
+    spreads.push(q[2]! - q[1]!);
+  }
+  // Grain of the background: the typical block's interquartile range, as a
+  // standard deviation. Blocks crossed by ink spread more, but they are the
+  // minority, and the median ignores them.
+  spreads.sort((a, b) => a - b);
+  const noise = Math.max(MIN_NOISE, (3 * spreads[spreads.length >> 1]!) / 1.349);
+
+  // Polarity: ink is the tail that stands out from the border level. Paper
+  // shaded by uneven light spreads both ways around it; ink only one way.
+  let darkMass = 0;
+  let lightMass = 0;
+  for (let d = -255; d <= 255; d++) {
+    const n = deviations[d + 256]!;
+    if (d > noise) lightMass += n * (d - noise);
+    else if (d < -noise) darkMass += n * (-d - noise);
+  }
+  const darkInk = darkMass >= lightMass;
+
+  // Background level per block: the quantile on the background's side (so a
+  // block may be up to 80% ink), then the most background-like of its 3 × 3
+  // neighbourhood, because a bold stroke can cover a whole block. A lighting
+  // gradient then leaves a small offset, below the grain threshold.
+  const level = darkInk ? high : low;
+  const backgroundBlocks = new Float32Array(blocks);
+  for (let by = 0; by < bh; by++) {
+    for (let bx = 0; bx < bw; bx++) {
+      let best = level[by * bw + bx]!;
+      for (let ny = Math.max(0, by - 1); ny <= Math.min(bh - 1, by + 1); ny++) {
+        for (let nx = Math.max(0, bx - 1); nx <= Math.min(bw - 1, bx + 1); nx++) {
+          const v = level[ny * bw + nx]!;
+          best = darkInk ? Math.max(best, v) : Math.min(best, v);
+        }
+      }
+      backgroundBlocks[by * bw + bx] = best;
+    }
+  }
+
+  // Contrast of every pixel over the bilinearly interpolated background
+  // (block centres are the nodes), on the ink's side only.
+  const contrast = new Uint8Array(width * height);
+  const colNode = new Int32Array(width);
+  const colFrac = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const t = Math.min(bw - 1, Math.max(0, (x + 0.5) / blockSide - 0.5));
+    colNode[x] = bw > 1 ? Math.min(bw - 2, Math.floor(t)) : 0;
+    colFrac[x] = bw > 1 ? t - colNode[x]! : 0;
+  }
+  const rowBackground = new Float32Array(bw + 1);
+  const histogram = new Uint32Array(256);
+  const sign = darkInk ? -1 : 1;
+  for (let y = 0; y < height; y++) {
+    const t = Math.min(bh - 1, Math.max(0, (y + 0.5) / blockSide - 0.5));
+    const r0 = bh > 1 ? Math.min(bh - 2, Math.floor(t)) : 0;
+    const r1 = bh > 1 ? r0 + 1 : 0;
+    const fy = bh > 1 ? t - r0 : 0;
+    for (let bx = 0; bx < bw; bx++) {
+      rowBackground[bx] = backgroundBlocks[r0 * bw + bx]! * (1 - fy) + backgroundBlocks[r1 * bw + bx]! * fy;
+    }
+    rowBackground[bw] = rowBackground[bw - 1]!;
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const c0 = colNode[x]!;
+      const fx = colFrac[x]!;
+      const bg = rowBackground[c0]! + (rowBackground[c0 + 1]! - rowBackground[c0]!) * fx;
+      const d = sign * (lum[i]! - bg);
+      const c = d <= 0 ? 0 : d >= 255 ? 255 : (d + 0.5) | 0;
+      contrast[i] = c;
+      histogram[c]!++;
+    }
+  }
+
+  // The typical stroke's contrast: the 90th percentile of the clearly
+  // inked pixels (the strokes' cores; their edges are anti-aliased).
+  const floor = Math.ceil(noise);
+  let inked = 0;
+  for (let c = floor + 1; c < 256; c++) inked += histogram[c]!;
+  if (inked < MIN_INK_PIXELS) throw emptyDrawing('The image is blank: it holds no visible digit.');
+  let strong = 255;
+  for (let c = 255, acc = 0; c > floor; c--) {
+    acc += histogram[c]!;
+    if (acc >= 0.1 * inked) {
+      strong = c;
+      break;
+    }
+  }
+  if (strong < MIN_INK_CONTRAST) throw emptyDrawing('The image is blank: its contrast is too low to hold a digit.');
+
+  // Soft threshold: contrast within the grain becomes 0, the linear ramp
+  // keeps anti-aliased edges grey, and pen-pressure wobble above `FULL_INK`
+  // of the typical stroke saturates, as MNIST's stroke cores do.
+  const lo = Math.min(0.5, Math.max(FAINT_INK, noise / strong));
+  const lut = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) {
+    const r = (c / strong - lo) / (FULL_INK - lo);
+    lut[c] = r <= 0 ? 0 : r >= 1 ? 255 : Math.round(r * 255);
+  }
+  for (let i = 0; i < contrast.length; i++) contrast[i] = lut[contrast[i]!]!;
+  return { ink: contrast, width, height };
+}
