@@ -1,0 +1,181 @@
+/**
+ * The server's configuration, read from `process.env` once at start-up.
+ *
+ * Every variable is listed, with its default, in `.env.example` at the repo
+ * root. A wrong value stops the server before it binds a port, with a message
+ * that names the variable, says what it expects and shows what it got.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repo root, whatever the working directory (config.js sits in `server/dist/server/src/`). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export const TF_BACKENDS = ['auto', 'wasm', 'tensorflow'] as const;
+
+export interface Config {
+  /** TCP port of the HTTP + WebSocket server; 0 picks a free one. @default 3000 */
+  readonly port: number;
+  /** Interface to bind. @default '0.0.0.0' */
+  readonly host: string;
+  /** Absolute folder for local state (the embedded Postgres cluster lives in `<dataDir>/postgres`). @default '<cwd>/.data' */
+  readonly dataDir: string;
+  /** Postgres connection string; unset starts an embedded Postgres under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** Port of the embedded Postgres; 0 picks a free one. Ignored with `databaseUrl`. @default 0 */
+  readonly embeddedPostgresPort: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly nodeEnv: (typeof NODE_ENVS)[number];
+  /** TensorFlow.js backend: `auto` prefers tfjs-node when installed, else wasm. @default 'auto' */
+  readonly tfBackend: (typeof TF_BACKENDS)[number];
+  /** Largest accepted HTTP request body, in bytes. @default 4_194_304 // 4 MiB */
+  readonly bodyLimit: number;
+  /** Largest accepted image, in bytes after base64 decoding. @default 2_097_152 // 2 MiB */
+  readonly maxImageBytes: number;
+  /** Largest accepted image side, in pixels (also bounds a drawing's canvas). @default 2048 */
+  readonly maxImageSide: number;
+  /** Most points accepted in one drawing, over all strokes. @default 10_000 */
+  readonly maxStrokePoints: number;
+  /** Deepest accepted GraphQL selection set. @default 12 */
+  readonly maxQueryDepth: number;
+  /** Folder of the committed default model (model.json, weights.bin, meta.json), imported when the database has none. @default '<repo>/data/model' */
+  readonly defaultModelDir: string;
+  /** How long a graceful shutdown may wait for open requests and sockets, in ms. @default 10_000 */
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Thrown when a variable is missing or wrong; `message` lists every problem found. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const quote = (value: string): string => JSON.stringify(value);
+
+function integer(name: string, min: number, max: number, fallback: number, hint = '') {
+  const expects = `${name} must be an integer from ${min} to ${max}${hint}`;
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      // Underscores allowed so that `BODY_LIMIT=4_194_304` reads like the docs.
+      const text = raw.trim().replaceAll('_', '');
+      const value = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `${expects}, got ${quote(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function oneOf<const T extends readonly string[]>(name: string, values: T, fallback: T[number]) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T[number] => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = raw.trim().toLowerCase();
+      if (!values.includes(value)) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be one of ${values.join(', ')}, got ${quote(raw)}` });
+        return z.NEVER;
+      }
+      return value as T[number];
+    });
+}
+
+function path(fallback: string, base: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw) => {
+      const value = raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+      return isAbsolute(value) ? value : resolve(base, value);
+    });
+}
+
+const postgresUrl = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
+      ctx.addIssue({
+        code: 'custom',
+        // The value may hold a password: show only its scheme.
+        message: `DATABASE_URL must be a URL like postgres://user:password@host:5432/database (or unset to use the embedded Postgres), got one starting with ${quote(raw.trim().slice(0, 11))}`,
+      });
+      return z.NEVER;
+    }
+    return raw.trim();
+  });
+
+function envSchema(cwd: string) {
+  return z.object({
+    PORT: integer('PORT', 0, 65535, 3000, ' (0 picks a free port)'),
+    HOST: z
+      .string()
+      .optional()
+      .transform((raw) => (raw === undefined || raw.trim() === '' ? '0.0.0.0' : raw.trim())),
+    DATA_DIR: path('.data', cwd),
+    DATABASE_URL: postgresUrl,
+    EMBEDDED_PG_PORT: integer('EMBEDDED_PG_PORT', 0, 65535, 0, ' (0 picks a free port)'),
+    LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    NODE_ENV: oneOf('NODE_ENV', NODE_ENVS, 'development'),
+    TF_BACKEND: oneOf('TF_BACKEND', TF_BACKENDS, 'auto'),
+    BODY_LIMIT: integer('BODY_LIMIT', 1024, 100 * 1024 * 1024, 4 * 1024 * 1024, ' (bytes)'),
+    MAX_IMAGE_BYTES: integer('MAX_IMAGE_BYTES', 1024, 50 * 1024 * 1024, 2 * 1024 * 1024, ' (bytes)'),
+    MAX_IMAGE_SIDE: integer('MAX_IMAGE_SIDE', 28, 16384, 2048, ' (pixels)'),
+    MAX_STROKE_POINTS: integer('MAX_STROKE_POINTS', 2, 1_000_000, 10_000),
+    MAX_QUERY_DEPTH: integer('MAX_QUERY_DEPTH', 3, 100, 12),
+    DEFAULT_MODEL_DIR: path('data/model', REPO_ROOT),
+    SHUTDOWN_TIMEOUT_MS: integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000, 10_000, ' (milliseconds)'),
+  });
+}
+
+/**
+ * Reads the configuration from `env` (normally `process.env`), applying
+ * defaults. Relative `DATA_DIR` resolves against `cwd`, relative
+ * `DEFAULT_MODEL_DIR` against the repo root.
+ *
+ * @throws ConfigError naming each wrong variable and how to fix it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema(cwd).safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  - ${issue.message}`).join('\n');
+    throw new ConfigError(`Invalid configuration (fix these environment variables, see .env.example):\n${problems}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    embeddedPostgresPort: e.EMBEDDED_PG_PORT,
+    logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
+    tfBackend: e.TF_BACKEND,
+    bodyLimit: e.BODY_LIMIT,
+    maxImageBytes: e.MAX_IMAGE_BYTES,
+    maxImageSide: e.MAX_IMAGE_SIDE,
+    maxStrokePoints: e.MAX_STROKE_POINTS,
+    maxQueryDepth: e.MAX_QUERY_DEPTH,
+    defaultModelDir: e.DEFAULT_MODEL_DIR,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+/** A config with some fields replaced (tests start servers this way); the result is frozen too. */
+export function withOverrides(base: Config, overrides: Partial<Config> = {}): Config {
+  return Object.freeze({ ...base, ...overrides });
+}

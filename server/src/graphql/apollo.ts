@@ -1,0 +1,68 @@
+/**
+ * Apollo Server for GraphQL over HTTP at `/graphql`: depth limit, error
+ * masking in production, CSRF prevention, no landing page (the IDE is ours,
+ * see `http/graphiql.ts`), and a drain that also closes the WebSockets.
+ */
+import type { Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLSchema } from 'graphql';
+import { ErrorCode, maskInternalError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Context } from './context.js';
+import { depthLimit } from './depth-limit.js';
+import type { GraphQLWebSocket } from './ws.js';
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  httpServer: Server;
+  webSocket: GraphQLWebSocket;
+  logger: Logger;
+  maxQueryDepth: number;
+  production: boolean;
+  /** How long `stop()` waits for open requests before cutting them, in ms. */
+  stopGracePeriodMillis: number;
+}
+
+const CLIENT_CODES = new Set<string>(Object.values(ErrorCode).filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR));
+
+/** Logs errors that are not the client's fault, with the request id, once per request. */
+const logInternalErrors: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue, operationName }) {
+        for (const error of errors) {
+          const code = error.extensions?.code;
+          if (typeof code === 'string' && (CLIENT_CODES.has(code) || code.startsWith('GRAPHQL_') || code === 'BAD_REQUEST')) continue;
+          contextValue.logger.error({ err: error.originalError ?? error, operationName, path: error.path }, 'GraphQL error');
+        }
+      },
+    };
+  },
+};
+
+export function createApolloServer(options: ApolloOptions): ApolloServer<Context> {
+  const { webSocket } = options;
+  return new ApolloServer<Context>({
+    schema: options.schema,
+    csrfPrevention: true,
+    introspection: true,
+    includeStacktraceInErrorResponses: !options.production,
+    validationRules: [depthLimit(options.maxQueryDepth)],
+    formatError: (formatted) => maskInternalError(formatted, options.production),
+    // Apollo logs through its own console logger otherwise.
+    logger: {
+      debug: (m) => options.logger.debug(m),
+      info: (m) => options.logger.info(m),
+      warn: (m) => options.logger.warn(m),
+      error: (m) => options.logger.error(m),
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.stopGracePeriodMillis }),
+      { async serverWillStart() { return { async drainServer() { await webSocket.dispose(); } }; } },
+      ApolloServerPluginLandingPageDisabled(),
+      logInternalErrors,
+    ],
+  });
+}

@@ -1,0 +1,49 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { apiError, ErrorCode } from '../errors.js';
+import type { ModelService } from '../services/model.service.js';
+import { fromPayload } from '../services/prediction.record.js';
+import type { PredictionService } from '../services/prediction.service.js';
+import type { Context } from './context.js';
+import { DrawingInput } from './drawing.input.js';
+import { ModelVersion, toModelVersion } from './model-version.type.js';
+import { Prediction, toPrediction } from './prediction.type.js';
+import { Topic, type PredictionAddedPayload } from './pubsub.js';
+
+@Resolver(() => Prediction)
+export class PredictionResolver {
+  constructor(
+    private readonly predictions: PredictionService,
+    private readonly models: ModelService,
+  ) {}
+
+  @Query(() => Prediction, { nullable: true, description: 'A stored prediction, or null when there is none with this id.' })
+  async prediction(@Arg('id', () => ID) id: string): Promise<Prediction | null> {
+    const record = await this.predictions.findById(id);
+    return record && toPrediction(record);
+  }
+
+  @Mutation(() => Prediction, {
+    description:
+      'Classifies a drawing with the active model and stores the prediction before answering. ' +
+      'Errors: BAD_USER_INPUT, EMPTY_DRAWING, PAYLOAD_TOO_LARGE, MODEL_NOT_READY.',
+  })
+  async classify(@Arg('input', () => DrawingInput) input: DrawingInput, @Ctx() context: Context): Promise<Prediction> {
+    return toPrediction(await this.predictions.classify(input, context.clientId));
+  }
+
+  @Subscription(() => Prediction, {
+    topics: Topic.PREDICTION_ADDED,
+    description: 'Every prediction, once it is stored.',
+  })
+  predictionAdded(@Root() payload: PredictionAddedPayload): Prediction {
+    return toPrediction(fromPayload(payload));
+  }
+
+  @FieldResolver(() => ModelVersion)
+  async model(@Root() prediction: Prediction): Promise<ModelVersion> {
+    const version = await this.models.findById(prediction.modelVersionId);
+    // The foreign key forbids this; say so rather than answer null for a non-null field.
+    if (!version) throw apiError(ErrorCode.INTERNAL_SERVER_ERROR, `model version ${prediction.modelVersionId} is missing`);
+    return toModelVersion(version);
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Entry point: config → logger → TensorFlow.js backend → database (embedded
+ * when DATABASE_URL is unset) → migrations → default model → classifier →
+ * express + Apollo + graphql-ws on one HTTP server → listen. SIGINT/SIGTERM
+ * close them in reverse order.
+ */
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type RequestHandler } from 'express';
+import { ConfigError, loadConfig, REPO_ROOT, withOverrides, type Config } from './config.js';
+import { openDatabase } from './db/data-source.js';
+import { coerceError } from './errors.js';
+import { createApolloServer } from './graphql/apollo.js';
+import { ResolverContainer } from './graphql/container.js';
+import { parseClientId, type Context } from './graphql/context.js';
+import { ModelResolver } from './graphql/model.resolver.js';
+import { PredictionResolver } from './graphql/prediction.resolver.js';
+import { createAppPubSub } from './graphql/pubsub.js';
+import { buildAppSchema } from './graphql/schema.js';
+import { attachGraphQLWebSocket } from './graphql/ws.js';
+import { mountRoutes } from './http/app.js';
+import { createLogger, type Logger } from './logger.js';
+import { initBackend } from './ml/backend.js';
+import { ClassifierService } from './services/classifier.service.js';
+import { ModelService } from './services/model.service.js';
+import { PredictionService } from './services/prediction.service.js';
+
+export interface RunningServer {
+  /** `http://host:port` (127.0.0.1 when bound to all interfaces). */
+  readonly url: string;
+  /** `ws://host:port/graphql`. */
+  readonly wsUrl: string;
+  readonly port: number;
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Stops accepting, drains HTTP and WebSocket, frees the model, closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The active model, or the committed default one imported into an empty database first. */
+async function prepareModel(models: ModelService, classifier: ClassifierService, config: Config, logger: Logger) {
+  const dir = config.defaultModelDir;
+  if (existsSync(join(dir, 'model.json'))) {
+    try {
+      await models.importDefaultIfEmpty(dir);
+    } catch (error) {
+      logger.error({ err: coerceError(error), dir }, 'cannot import the default model; classify answers MODEL_NOT_READY');
+    }
+  }
+  try {
+    const version = await classifier.loadActive();
+    if (!version) {
+      logger.warn(
+        { defaultModelDir: dir },
+        `no model version is active and ${join(dir, 'model.json')} does not exist: classify answers MODEL_NOT_READY ` +
+          'and /healthz 503 until a model is trained (npm run train) and the server restarted',
+      );
+    }
+  } catch (error) {
+    logger.error({ err: coerceError(error) }, 'cannot load the active model; classify answers MODEL_NOT_READY');
+  }
+}
+
+/** The SvelteKit handler from `client/build/handler.js`, when the client was built. */
+async function loadClientHandler(logger: Logger): Promise<RequestHandler | undefined> {
+  const file = join(REPO_ROOT, 'client', 'build', 'handler.js');
+  if (!existsSync(file)) {
+    logger.info('client/build/handler.js not found: serving the API only (build the client with npm run build)');
+    return undefined;
+  }
+  try {
+    const module = (await import(pathToFileURL(file).href)) as { handler?: RequestHandler };
+    if (typeof module.handler !== 'function') throw new Error('it exports no `handler` function');
+    return module.handler;
+  } catch (error) {
+    logger.error({ err: coerceError(error) }, 'cannot load the SvelteKit client handler; serving the API only');
+    return undefined;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/**
+ * Starts the whole server. `overrides` replace configuration read from
+ * `env` (tests pass `{ port: 0, databaseUrl, ... }`).
+ *
+ * @throws ConfigError for a wrong environment variable; anything else that
+ *   stops start-up after everything started so far was closed again
+ */
+export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const config = withOverrides(loadConfig(env), overrides);
+  const logger = createLogger(config);
+  const production = config.nodeEnv === 'production';
+  const undo: Array<() => Promise<void> | void> = [];
+  const unwind = async () => {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        logger.error({ err: coerceError(error) }, 'error while closing');
+      }
+    }
+  };
+
+  try {
+    await initBackend({ backend: config.tfBackend, log: (message) => logger.info(message) });
+    const db = await openDatabase(config, logger);
+    undo.push(() => db.close());
+
+    const models = new ModelService(db.dataSource, logger);
+    const classifier = new ClassifierService(models, logger);
+    undo.push(() => classifier.dispose());
+    await prepareModel(models, classifier, config, logger);
+
+    const pubSub = createAppPubSub();
+    const predictions = new PredictionService(db.dataSource, classifier, pubSub, config, logger);
+    const schema = await buildAppSchema({
+      container: new ResolverContainer([new PredictionResolver(predictions, models), new ModelResolver(models)]),
+      pubSub,
+    });
+
+    const app = express();
+    const httpServer = createServer(app);
+    const webSocket = attachGraphQLWebSocket({
+      httpServer,
+      schema,
+      logger,
+      maxPayload: config.bodyLimit,
+      maxQueryDepth: config.maxQueryDepth,
+      production,
+    });
+    const apollo = createApolloServer({
+      schema,
+      httpServer,
+      webSocket,
+      logger,
+      maxQueryDepth: config.maxQueryDepth,
+      production,
+      stopGracePeriodMillis: config.shutdownTimeoutMs,
+    });
+    await apollo.start();
+    // Stopping Apollo drains the HTTP server and disposes of the WebSockets.
+    undo.push(() => apollo.stop());
+
+    mountRoutes(app, {
+      logger,
+      bodyLimit: config.bodyLimit,
+      readiness: {
+        modelVersion: () => classifier.activeVersion?.version,
+        pingDatabase: async () => {
+          await db.dataSource.query('SELECT 1');
+        },
+      },
+      graphql: expressMiddleware(apollo, {
+        context: async ({ req, res }): Promise<Context> => ({
+          requestId: String(res.locals.requestId),
+          clientId: parseClientId(req.headers['x-client-id']),
+          logger: (res.locals.logger as Logger | undefined) ?? logger,
+        }),
+      }),
+      client: await loadClientHandler(logger),
+    });
+
+    const address = await listen(httpServer, config.port, config.host);
+    const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+    const hostPart = host.includes(':') ? `[${host}]` : host;
+    const url = `http://${hostPart}:${address.port}`;
+    logger.info({ url, model: classifier.activeVersion?.version ?? null }, 'MNIST Studio is listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      wsUrl: `ws://${hostPart}:${address.port}/graphql`,
+      port: address.port,
+      config,
+      logger,
+      close: () =>
+        (closing ??= (async () => {
+          logger.info('shutting down');
+          await unwind();
+          logger.info('stopped');
+        })()),
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  let server: RunningServer;
+  try {
+    server = await startServer();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+    } else {
+      console.error('MNIST Studio failed to start:', coerceError(error));
+    }
+    process.exit(1);
+  }
+  let signalled = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      server.logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(130);
+    }
+    signalled = true;
+    server.logger.info({ signal }, 'signal received');
+    // Whatever hangs (a stuck socket, a slow Postgres), the process ends.
+    setTimeout(() => process.exit(1), server.config.shutdownTimeoutMs + 5_000).unref();
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.logger.error({ err: coerceError(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

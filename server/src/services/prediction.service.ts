@@ -1,0 +1,119 @@
+/**
+ * `classify`: preprocess a drawing, ask the active model, store the result
+ * and only then answer (and tell subscribers).
+ */
+import type { DataSource } from 'typeorm';
+import { PredictionEntity, type InputKind } from '../db/entities/prediction.entity.js';
+import type { Logger } from '../logger.js';
+import { Topic, type AppPubSub } from '../graphql/pubsub.js';
+import type { ClassifierService } from './classifier.service.js';
+import { toModelInput, type Drawing, type DrawingLimits } from './drawing-input.js';
+import { isUuid } from './model.service.js';
+import { dequantizePixels, quantizePixels, toPayload, type PredictionRecord } from './prediction.record.js';
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+const toRecord = (row: PredictionEntity): PredictionRecord => ({
+  id: row.id,
+  modelVersionId: row.modelVersionId,
+  clientId: row.clientId,
+  pixels: new Uint8Array(row.pixels.buffer, row.pixels.byteOffset, row.pixels.byteLength),
+  probabilities: row.probabilities.map(Number),
+  digit: row.digit,
+  confidence: Number(row.confidence),
+  label: row.label,
+  inputKind: row.inputKind,
+  createdAt: row.createdAt,
+  labeledAt: row.labeledAt,
+});
+
+/** A `predictions` row as the pg driver returns it (RETURNING *). */
+interface PredictionRow {
+  id: string;
+  model_version_id: string;
+  client_id: string | null;
+  pixels: Buffer;
+  probabilities: number[];
+  digit: number;
+  confidence: number;
+  label: number | null;
+  input_kind: InputKind;
+  created_at: Date;
+  labeled_at: Date | null;
+}
+
+const fromRow = (row: PredictionRow): PredictionRecord => ({
+  id: row.id,
+  modelVersionId: row.model_version_id,
+  clientId: row.client_id,
+  pixels: new Uint8Array(row.pixels.buffer, row.pixels.byteOffset, row.pixels.byteLength),
+  probabilities: row.probabilities.map(Number),
+  digit: row.digit,
+  confidence: Number(row.confidence),
+  label: row.label,
+  inputKind: row.input_kind,
+  createdAt: row.created_at,
+  labeledAt: row.labeled_at,
+});
+
+export class PredictionService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly classifier: ClassifierService,
+    private readonly pubSub: AppPubSub,
+    private readonly limits: DrawingLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  private get repository() {
+    return this.dataSource.getRepository(PredictionEntity);
+  }
+
+  /**
+   * Classifies a drawing and stores the prediction before returning it.
+   * Nothing is stored when the input is refused or the model fails.
+   *
+   * @throws GraphQLError BAD_USER_INPUT, EMPTY_DRAWING, PAYLOAD_TOO_LARGE, MODEL_NOT_READY
+   */
+  async classify(drawing: Drawing, clientId: string | null): Promise<PredictionRecord> {
+    // Refuse early: no need to preprocess what no model can answer.
+    this.classifier.assertReady();
+    const input = toModelInput(drawing, this.limits);
+    const bytes = quantizePixels(input.pixels);
+    const { probabilities, modelVersionId } = await this.classifier.predict(dequantizePixels(bytes));
+    if (probabilities.length !== 10 || !probabilities.every(Number.isFinite)) {
+      throw new Error(`the model returned ${probabilities.length} values, some not finite; expected 10 probabilities`);
+    }
+    const digit = argmax(probabilities);
+    const result = await this.repository
+      .createQueryBuilder()
+      .insert()
+      .into(PredictionEntity)
+      .values({
+        modelVersionId,
+        clientId,
+        pixels: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        probabilities: Array.from(probabilities),
+        digit,
+        // float32 softmax can overshoot 1 by an ulp; the column is checked to [0,1].
+        confidence: Math.min(1, probabilities[digit]),
+        inputKind: input.kind,
+      })
+      // The answer carries exactly what is stored (float4 rounding, the database's clock).
+      .returning('*')
+      .execute();
+    const record = fromRow((result.raw as PredictionRow[])[0]);
+    this.pubSub.publish(Topic.PREDICTION_ADDED, toPayload(record));
+    return record;
+  }
+
+  async findById(id: string): Promise<PredictionRecord | null> {
+    if (!isUuid(id)) return null;
+    const row = await this.repository.findOneBy({ id });
+    return row ? toRecord(row) : null;
+  }
+}
