@@ -130,7 +130,7 @@ export const DEFAULT_TRAIN_OPTIONS = {
   seed: 42,
   augment: true,
   labelSmoothing: 0.05,
-  warmupFraction: 0.1,
+  warmupFraction: 0.05,
 } satisfies TrainOptions;
 
 /**
