@@ -1,16 +1,12 @@
 /**
- * Faster training paths on the wasm backend, registered once per thread by
- * `train()`:
+ * A cheaper FusedBatchNorm gradient, registered once per thread by `train()`.
  *
- * - The FusedBatchNorm gradient. tfjs's own tiles `1/σ` to the full
- *   activation shape before multiplying; the wasm Tile kernel is generic and
- *   took 120 ms of a 420 ms batch-128 step here. Broadcasting gives the same
- *   values with no tile.
- * - A TypeScript MaxPoolGrad kernel for wasm (see kernels/max-pool-grad.ts),
- *   4× faster than the backend's.
+ * tfjs-core's own tiles `1/σ` to the full activation shape before
+ * multiplying; with the wasm backend's generic Tile kernel that took 120 ms
+ * of a 420 ms batch-128 step here. Broadcasting gives the same values with one
+ * full-size tensor fewer, on any backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
 
 /** The same maths as tfjs-core's FusedBatchNorm gradient, broadcasting `[c]` vectors instead of tiling them. */
 export const fusedBatchNormGradConfig: tf.GradConfig = {
@@ -39,13 +35,9 @@ export const fusedBatchNormGradConfig: tf.GradConfig = {
 
 let registered = false;
 
-/** Registers the faster gradient paths; later calls do nothing. Call after the backend is initialised. */
+/** Registers {@link fusedBatchNormGradConfig} in place of tfjs-core's; later calls do nothing. */
 export function registerFastGradients(): void {
   if (registered) return;
   registered = true;
   tf.registerGradient(fusedBatchNormGradConfig);
-  if (tf.getKernel(tf.MaxPoolGrad, 'wasm') !== maxPoolGradConfig) {
-    if (tf.getKernel(tf.MaxPoolGrad, 'wasm')) tf.unregisterKernel(tf.MaxPoolGrad, 'wasm');
-    tf.registerKernel(maxPoolGradConfig);
-  }
 }
