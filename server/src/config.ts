@@ -8,6 +8,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { MAX_CANVAS_SIDE, MAX_IMAGE_SIDE, MAX_POINTS } from './ml/preprocess/limits.js';
 
 /** The repo root, whatever the working directory (config.js sits in `server/dist/server/src/`). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -134,9 +135,10 @@ function envSchema(cwd: string) {
     TF_BACKEND: oneOf('TF_BACKEND', TF_BACKENDS, 'auto'),
     BODY_LIMIT: integer('BODY_LIMIT', 1024, 100 * 1024 * 1024, 4 * 1024 * 1024, ' (bytes)'),
     MAX_IMAGE_BYTES: integer('MAX_IMAGE_BYTES', 1024, 50 * 1024 * 1024, 2 * 1024 * 1024, ' (bytes)'),
-    MAX_IMAGE_SIDE: integer('MAX_IMAGE_SIDE', 28, 16384, 2048, ' (pixels)'),
-    MAX_STROKE_POINTS: integer('MAX_STROKE_POINTS', 2, 1_000_000, 10_000),
-    MAX_QUERY_DEPTH: integer('MAX_QUERY_DEPTH', 3, 100, 12),
+    // Preprocessing has hard limits of its own; the configured ones may only be lower.
+    MAX_IMAGE_SIDE: integer('MAX_IMAGE_SIDE', 28, Math.min(MAX_IMAGE_SIDE, MAX_CANVAS_SIDE), 2048, ' (pixels)'),
+    MAX_STROKE_POINTS: integer('MAX_STROKE_POINTS', 2, MAX_POINTS, 10_000),
+    MAX_QUERY_DEPTH: integer('MAX_QUERY_DEPTH', 2, 100, 12),
     DEFAULT_MODEL_DIR: path('data/model', REPO_ROOT),
     SHUTDOWN_TIMEOUT_MS: integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000, 10_000, ' (milliseconds)'),
   });

@@ -36,6 +36,8 @@ export interface RunningServer {
   /** `ws://host:port/graphql`. */
   readonly wsUrl: string;
   readonly port: number;
+  /** Connection string of the database in use (the embedded one's when DATABASE_URL is unset); never log it. */
+  readonly databaseUrl: string;
   readonly config: Config;
   readonly logger: Logger;
   /** Stops accepting, drains HTTP and WebSocket, frees the model, closes the database. Idempotent. */
@@ -185,6 +187,7 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
       url,
       wsUrl: `ws://${hostPart}:${address.port}/graphql`,
       port: address.port,
+      databaseUrl: db.url,
       config,
       logger,
       close: () =>

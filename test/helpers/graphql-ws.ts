@@ -31,11 +31,17 @@ export async function subscribe<Data = Record<string, unknown>>(
     retryAttempts: 0,
     connectionParams: options.connectionParams,
     on: { connected: () => connected() },
+    // The default logs the socket's CloseEvent to the console.
+    onNonLazyError: (error) => fail(error),
   });
-  const fail = (error: unknown) => {
-    failure = error instanceof Error ? error : new Error(`subscription failed: ${JSON.stringify(error)}`);
+  function fail(error: unknown) {
+    const code = (error as { code?: unknown } | null)?.code;
+    failure ??=
+      error instanceof Error
+        ? error
+        : new Error(typeof code === 'number' ? `the socket closed with code ${code}` : `subscription failed: ${String(error)}`);
     for (const waiter of waiters.splice(0)) waiter.reject(failure);
-  };
+  }
   const unsubscribe = client.subscribe<Data>(
     { query, variables: options.variables },
     {

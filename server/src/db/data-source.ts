@@ -32,6 +32,8 @@ export function createDataSource(url: string): DataSource {
 
 export interface Database {
   readonly dataSource: DataSource;
+  /** The connection string in use; it may hold a password, never log it. */
+  readonly url: string;
   /** The running embedded cluster, when `DATABASE_URL` was unset. */
   readonly embedded: EmbeddedPostgres | undefined;
   /** Closes the pool, then stops the embedded cluster if any. Idempotent. */
@@ -70,5 +72,5 @@ export async function openDatabase(
       if (dataSource.isInitialized) await dataSource.destroy();
       await embedded?.stop();
     })());
-  return { dataSource, embedded, close };
+  return { dataSource, url, embedded, close };
 }

