@@ -46,6 +46,20 @@ export interface Config {
   readonly defaultModelDir: string;
   /** How long a graceful shutdown may wait for open requests and sockets, in ms. @default 10_000 */
   readonly shutdownTimeoutMs: number;
+  /** Run a training worker inside the API process (`npm start` trains out of the box); `npm run worker` runs more. @default true */
+  readonly runWorker: boolean;
+  /** Training jobs one worker process runs at once (each takes a CPU core). @default 1 */
+  readonly workerConcurrency: number;
+  /** How often a running training job proves its worker alive, in ms. @default 2_000 */
+  readonly trainingHeartbeatMs: number;
+  /** A running job silent for this long is presumed lost (worker killed) and re-queued or failed, in ms. @default 15_000 */
+  readonly trainingStaleMs: number;
+  /** Runs a training job may take when workers die under it. @default 2 */
+  readonly trainingMaxAttempts: number;
+  /** Least time between two BATCH progress events of a job, in ms. @default 250 */
+  readonly trainingProgressMs: number;
+  /** MNIST test digits each new version is evaluated on (the first n). @default 10_000 */
+  readonly evalTestLimit: number;
 }
 
 /** Thrown when a variable is missing or wrong; `message` lists every problem found. */
@@ -141,6 +155,13 @@ function envSchema(cwd: string) {
     MAX_QUERY_DEPTH: integer('MAX_QUERY_DEPTH', 2, 100, 12),
     DEFAULT_MODEL_DIR: path('data/model', REPO_ROOT),
     SHUTDOWN_TIMEOUT_MS: integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000, 10_000, ' (milliseconds)'),
+    RUN_WORKER: oneOf('RUN_WORKER', ['true', 'false'] as const, 'true'),
+    WORKER_CONCURRENCY: integer('WORKER_CONCURRENCY', 1, 16, 1),
+    TRAINING_HEARTBEAT_MS: integer('TRAINING_HEARTBEAT_MS', 100, 60_000, 2_000, ' (milliseconds)'),
+    TRAINING_STALE_MS: integer('TRAINING_STALE_MS', 1_000, 3_600_000, 15_000, ' (milliseconds, at least twice TRAINING_HEARTBEAT_MS)'),
+    TRAINING_MAX_ATTEMPTS: integer('TRAINING_MAX_ATTEMPTS', 1, 10, 2),
+    TRAINING_PROGRESS_MS: integer('TRAINING_PROGRESS_MS', 0, 60_000, 250, ' (milliseconds)'),
+    EVAL_TEST_LIMIT: integer('EVAL_TEST_LIMIT', 100, 10_000, 10_000, ' (MNIST test digits)'),
   });
 }
 
@@ -174,6 +195,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxQueryDepth: e.MAX_QUERY_DEPTH,
     defaultModelDir: e.DEFAULT_MODEL_DIR,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    runWorker: e.RUN_WORKER === 'true',
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    trainingHeartbeatMs: e.TRAINING_HEARTBEAT_MS,
+    trainingStaleMs: e.TRAINING_STALE_MS,
+    trainingMaxAttempts: e.TRAINING_MAX_ATTEMPTS,
+    trainingProgressMs: e.TRAINING_PROGRESS_MS,
+    evalTestLimit: e.EVAL_TEST_LIMIT,
   });
 }
 

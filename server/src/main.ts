@@ -25,6 +25,7 @@ import { buildAppSchema } from './graphql/schema.js';
 import { attachGraphQLWebSocket } from './graphql/ws.js';
 import { mountRoutes } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
+import { startTrainingFeature } from './jobs/setup.js';
 import { initBackend } from './ml/backend.js';
 import { ClassifierService } from './services/classifier.service.js';
 import { ModelService } from './services/model.service.js';
@@ -126,13 +127,16 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     const classifier = new ClassifierService(models, logger);
     undo.push(() => classifier.dispose());
     await prepareModel(models, classifier, config, logger);
+    const training = await startTrainingFeature({ config, logger, dataSource: db.dataSource, models, classifier });
+    undo.push(() => training.close());
 
     const pubSub = createAppPubSub();
     const predictions = new PredictionService(db.dataSource, classifier, pubSub, config, logger);
     const schema = await buildAppSchema({
-      container: new ResolverContainer([new PredictionResolver(predictions, models), new ModelResolver(models)]),
+      container: new ResolverContainer([new PredictionResolver(predictions, models), new ModelResolver(models), ...training.resolvers]),
       pubSub,
     });
+    training.bindSchema(schema);
 
     const app = express();
     const httpServer = createServer(app);

@@ -11,9 +11,11 @@ import { buildSchema, emitSchemaDefinitionFile, type ContainerType } from 'type-
 import { REPO_ROOT } from '../config.js';
 import { ModelResolver } from './model.resolver.js';
 import { PredictionResolver } from './prediction.resolver.js';
+import { TrainingModelResolver } from './training-model.resolver.js';
+import { TrainingEventResolver, TrainingResolver } from './training.resolver.js';
 import type { AppPubSub } from './pubsub.js';
 
-export const RESOLVERS = [PredictionResolver, ModelResolver] as const;
+export const RESOLVERS = [PredictionResolver, ModelResolver, TrainingResolver, TrainingEventResolver, TrainingModelResolver] as const;
 
 /** Where the committed schema lives. */
 export const SCHEMA_FILE = join(REPO_ROOT, 'schema.graphql');

@@ -1,0 +1,3 @@
+export * from './pg-notify.js';
+export * from './topics.js';
+export * from './bus.js';

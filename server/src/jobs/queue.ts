@@ -1,0 +1,55 @@
+/**
+ * The job queue: graphile-worker on the application's Postgres, in its own
+ * `graphile_worker` schema, which graphile-worker creates and upgrades with
+ * its own numbered migrations (run by `migrateQueue` at start-up, under its
+ * advisory lock, so any number of processes may call it together).
+ *
+ * Jobs are added with SQL (`graphile_worker.add_job`) inside the transaction
+ * that creates the `training_jobs` row, so a job is never queued without its
+ * row nor the other way round.
+ */
+import { Logger as GraphileLogger, runMigrations, type LogFunctionFactory } from 'graphile-worker';
+import type { Logger } from '../logger.js';
+
+/** Task identifier of a training run; its payload is `{ jobId }`. */
+export const TRAIN_TASK = 'train_model';
+
+export interface TrainTaskPayload {
+  /** Id of the `training_jobs` row. */
+  jobId: string;
+}
+
+/**
+ * Checks a queue payload (written by any version of any process).
+ *
+ * @throws Error naming what is wrong
+ */
+export function parseTrainTaskPayload(payload: unknown): TrainTaskPayload {
+  const jobId = (payload as { jobId?: unknown } | null)?.jobId;
+  if (typeof jobId !== 'string' || !/^[0-9a-f-]{36}$/i.test(jobId)) {
+    throw new Error(`${TRAIN_TASK} expects a payload { jobId: <uuid> }, got ${JSON.stringify(payload)}`);
+  }
+  return { jobId };
+}
+
+const LEVELS = { error: 'error', warning: 'warn', info: 'debug', debug: 'trace' } as const;
+
+/**
+ * graphile-worker's logger writing through pino. Its chatty `info` lines
+ * (worker started, job completed) go to debug; our own task logs what matters.
+ */
+export function graphileLogger(logger: Logger): GraphileLogger {
+  const factory: LogFunctionFactory = (scope) => {
+    const child = logger.child({ component: 'graphile-worker', ...(scope.workerId ? { workerId: scope.workerId } : {}) });
+    return (level, message, meta) => {
+      const method = LEVELS[level as keyof typeof LEVELS] ?? 'info';
+      child[method]({ ...(meta ?? {}), jobId: scope.jobId }, message);
+    };
+  };
+  return new GraphileLogger(factory);
+}
+
+/** Installs or upgrades the `graphile_worker` schema. */
+export async function migrateQueue(connectionString: string, logger: Logger): Promise<void> {
+  await runMigrations({ connectionString, logger: graphileLogger(logger), maxPoolSize: 2 });
+}

@@ -1,0 +1,120 @@
+/**
+ * The parameters of a training job: their ranges, defaults and one checker
+ * used at both ends — on `startTraining` input (errors become
+ * BAD_USER_INPUT naming the field) and on the params a worker reads back
+ * from the job row (a row written by an older version must still make sense).
+ */
+
+export interface TrainingParams {
+  /** Passes over the training set. */
+  epochs: number;
+  batchSize: number;
+  /** Adam step size. */
+  learningRate: number;
+  /** How many MNIST training digits to include (the first n; 0 trains on user samples only). */
+  mnistLimit: number;
+  /** Whether labelled user drawings join the training set. */
+  includeUserData: boolean;
+  /** How much a labelled drawing weighs in the loss against one MNIST digit; 0 leaves them out of training. */
+  userSampleWeight: number;
+  /** Random shifts, rotations and scaling of the training digits. */
+  augment: boolean;
+  /** Seed of data order, augmentation and weight initialisation. */
+  seed: number;
+}
+
+interface Range {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+/** Accepted ranges, inclusive; the GraphQL input documents the same. */
+export const TRAINING_PARAM_RANGES = {
+  epochs: { min: 1, max: 50, integer: true },
+  batchSize: { min: 8, max: 1024, integer: true },
+  learningRate: { min: 1e-5, max: 1, integer: false },
+  mnistLimit: { min: 0, max: 60_000, integer: true },
+  userSampleWeight: { min: 0, max: 100, integer: false },
+  seed: { min: 0, max: 2_147_483_647, integer: true },
+} as const satisfies Record<string, Range>;
+
+/** Defaults for an omitted field; `seed` defaults to a random one, recorded on the job. */
+export const TRAINING_PARAM_DEFAULTS: Omit<TrainingParams, 'seed'> = {
+  epochs: 2,
+  batchSize: 128,
+  learningRate: 0.004,
+  mnistLimit: 60_000,
+  includeUserData: true,
+  userSampleWeight: 2,
+  augment: true,
+};
+
+/** Thrown for a parameter out of range; `field` names it (e.g. `epochs`). */
+export class TrainingParamError extends Error {
+  override name = 'TrainingParamError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const describe = (r: Range): string =>
+  r.integer ? `an integer from ${r.min} to ${r.max}` : `a number from ${r.min} to ${r.max}`;
+
+function checkNumber(field: keyof typeof TRAINING_PARAM_RANGES, value: unknown): number {
+  const range: Range = TRAINING_PARAM_RANGES[field];
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (range.integer && !Number.isInteger(value)) ||
+    value < range.min ||
+    value > range.max
+  ) {
+    throw new TrainingParamError(field, `${field} must be ${describe(range)}, got ${JSON.stringify(value) ?? String(value)}`);
+  }
+  return value;
+}
+
+function checkBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new TrainingParamError(field, `${field} must be true or false, got ${JSON.stringify(value) ?? String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks `input` (fields may be missing or null) and fills in defaults.
+ *
+ * @param randomSeed the seed used when `input.seed` is absent
+ * @throws TrainingParamError naming the first bad field, its range and the value given
+ */
+export function resolveTrainingParams(input: unknown, randomSeed: () => number = defaultSeed): TrainingParams {
+  if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
+    throw new TrainingParamError('input', `training parameters must be an object, got ${JSON.stringify(input)}`);
+  }
+  const raw = (input ?? {}) as Record<string, unknown>;
+  const pick = <T>(field: keyof TrainingParams, check: (v: unknown) => T, fallback: () => T): T =>
+    raw[field] === undefined || raw[field] === null ? fallback() : check(raw[field]);
+  const params: TrainingParams = {
+    epochs: pick('epochs', (v) => checkNumber('epochs', v), () => TRAINING_PARAM_DEFAULTS.epochs),
+    batchSize: pick('batchSize', (v) => checkNumber('batchSize', v), () => TRAINING_PARAM_DEFAULTS.batchSize),
+    learningRate: pick('learningRate', (v) => checkNumber('learningRate', v), () => TRAINING_PARAM_DEFAULTS.learningRate),
+    mnistLimit: pick('mnistLimit', (v) => checkNumber('mnistLimit', v), () => TRAINING_PARAM_DEFAULTS.mnistLimit),
+    includeUserData: pick('includeUserData', (v) => checkBoolean('includeUserData', v), () => TRAINING_PARAM_DEFAULTS.includeUserData),
+    userSampleWeight: pick(
+      'userSampleWeight',
+      (v) => checkNumber('userSampleWeight', v),
+      () => TRAINING_PARAM_DEFAULTS.userSampleWeight,
+    ),
+    augment: pick('augment', (v) => checkBoolean('augment', v), () => TRAINING_PARAM_DEFAULTS.augment),
+    seed: pick('seed', (v) => checkNumber('seed', v), () => checkNumber('seed', randomSeed())),
+  };
+  return params;
+}
+
+function defaultSeed(): number {
+  return Math.floor(Math.random() * TRAINING_PARAM_RANGES.seed.max);
+}
