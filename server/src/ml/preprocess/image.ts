@@ -1,13 +1,16 @@
 /**
  * Images → MNIST: ink map (`ink-map.ts`), crop to the digit ignoring stray
- * specks, then one area-averaging resample into the 28 × 28 frame with the
- * sub-pixel shift that centres the ink's mass.
+ * specks, stroke width brought into MNIST's range when far off
+ * (`thickness.ts`), then an area-averaging resample into the 28 × 28 frame
+ * with the sub-pixel shift that centres the ink's mass.
  */
 import { badInput, describe, emptyDrawing } from './errors.js';
 import { centreOfMass, COM_TARGET_EDGE, FIT_BOX, fitSpan, MNIST_PIXELS, MNIST_SIDE } from './frame.js';
 import { inkMapFromRgba, type InkMap } from './ink-map.js';
 import { inkRange, OUTLIER_GAP_SHARE, quantileBin } from './ink-range.js';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from './limits.js';
+import { resampleBox, type PixelBox } from './resample.js';
+import { normaliseThickness } from './thickness.js';
 
 /**
  * Turns a decoded image into an MNIST-formatted digit. Dark ink on light
@@ -27,7 +30,8 @@ export function preprocessRgba(rgba: Uint8Array | Uint8ClampedArray, width: numb
   const map = inkMapFromRgba(rgba, width, height);
   const box = digitBox(map);
   if (!box) throw emptyDrawing('The image is blank: it holds no visible digit.');
-  return placeInFrame(map, box);
+  const corrected = normaliseThickness(map, box);
+  return corrected ? placeInFrame(corrected.map, corrected.box) : placeInFrame(map, box);
 }
 
 function validateImage(rgba: unknown, width: unknown, height: unknown): void {
@@ -51,13 +55,12 @@ function validateImage(rgba: unknown, width: unknown, height: unknown): void {
   }
 }
 
-/** The digit's pixels, inclusive, in ink-map coordinates. */
-interface PixelBox {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+/**
+ * Columns (rows) holding at most this share of the fullest one's ink count
+ * as empty when looking for the gap around a speck: grain that survived the
+ * threshold must not bridge it.
+ */
+const FAINT_PROFILE = 0.02;
 
 /**
  * Bounding box of the ink without stray specks: alternately trims the
@@ -91,8 +94,8 @@ function digitBox({ ink, width, height }: InkMap): PixelBox | null {
   // Usually nothing is trimmed and one round suffices; a trim along one axis
   // changes the other axis's profile, so it is recomputed and trimmed again.
   for (let round = 0; round < 4; round++) {
-    const x = inkRange(columns, gap);
-    const y = inkRange(rows, gap);
+    const x = inkRange(columns, gap, FAINT_PROFILE);
+    const y = inkRange(rows, gap, FAINT_PROFILE);
     if (!x || !y) return null;
     const xTrimmed = x.lo > box.x0 && hasInk(columns, box.x0, x.lo) || x.hi < box.x1 && hasInk(columns, x.hi + 1, box.x1 + 1);
     const yTrimmed = y.lo > box.y0 && hasInk(rows, box.y0, y.lo) || y.hi < box.y1 && hasInk(rows, y.hi + 1, box.y1 + 1);
@@ -129,12 +132,12 @@ function placeInFrame(map: InkMap, box: PixelBox): Float32Array {
   const image = new Float32Array(MNIST_PIXELS);
   left = fitSpan(left, boxWidth * scale);
   top = fitSpan(top, boxHeight * scale);
-  resample(map, box, scale, left, top, image);
+  resampleBox(map, box, { scale, left, top }, MNIST_SIDE, MNIST_SIDE, image);
   const com = centreOfMass(image);
   if (com.mass === 0) throw emptyDrawing('The image is blank: it holds no visible digit.');
   left = fitSpan(left + COM_TARGET_EDGE - com.x, boxWidth * scale);
   top = fitSpan(top + COM_TARGET_EDGE - com.y, boxHeight * scale);
-  resample(map, box, scale, left, top, image);
+  resampleBox(map, box, { scale, left, top }, MNIST_SIDE, MNIST_SIDE, image);
   return image;
 }
 
@@ -153,63 +156,3 @@ function sourceCentreOfMass({ ink, width }: InkMap, box: PixelBox): { x: number;
   return { x: mx / mass, y: my / mass };
 }
 
-/**
- * Per output pixel along one axis, the source pixels it overlaps and by how
- * much (in output pixels, so a fully covered output pixel's weights sum to
- * 1). Source pixel `k` spans `[(k - first) * scale + edge, … + scale)`.
- */
-interface AxisWeights {
-  start: Int32Array;
-  end: Int32Array;
-  /** `weights[i * stride + (k - start[i])]`. */
-  weights: Float32Array;
-  stride: number;
-}
-
-function axisWeights(first: number, last: number, scale: number, edge: number): AxisWeights {
-  const stride = Math.ceil(1 / scale) + 2;
-  const start = new Int32Array(MNIST_SIDE);
-  const end = new Int32Array(MNIST_SIDE);
-  const weights = new Float32Array(MNIST_SIDE * stride);
-  for (let i = 0; i < MNIST_SIDE; i++) {
-    // Output pixel i is [i, i + 1): in source coordinates [u0, u1).
-    const u0 = first + (i - edge) / scale;
-    const u1 = first + (i + 1 - edge) / scale;
-    const k0 = Math.max(first, Math.floor(u0));
-    const k1 = Math.min(last, Math.ceil(u1) - 1, k0 + stride - 1);
-    start[i] = k0;
-    end[i] = k1;
-    for (let k = k0; k <= k1; k++) {
-      const overlap = (Math.min(u1, k + 1) - Math.max(u0, k)) * scale;
-      // Slivers from rounding would smear ink into a 21st pixel.
-      weights[i * stride + (k - k0)] = overlap > 1e-6 ? overlap : 0;
-    }
-  }
-  return { start, end, weights, stride };
-}
-
-/** Separable area-averaging resample of the box into `image` (overwritten). */
-function resample({ ink, width }: InkMap, box: PixelBox, scale: number, left: number, top: number, image: Float32Array): void {
-  const wx = axisWeights(box.x0, box.x1, scale, left);
-  const wy = axisWeights(box.y0, box.y1, scale, top);
-  const rows = box.y1 - box.y0 + 1;
-  const horizontal = new Float32Array(rows * MNIST_SIDE);
-  for (let y = box.y0; y <= box.y1; y++) {
-    const src = y * width;
-    const dst = (y - box.y0) * MNIST_SIDE;
-    for (let i = 0; i < MNIST_SIDE; i++) {
-      let sum = 0;
-      for (let k = wx.start[i]!, w = i * wx.stride; k <= wx.end[i]!; k++, w++) sum += ink[src + k]! * wx.weights[w]!;
-      horizontal[dst + i] = sum / 255;
-    }
-  }
-  for (let j = 0; j < MNIST_SIDE; j++) {
-    for (let i = 0; i < MNIST_SIDE; i++) {
-      let sum = 0;
-      for (let k = wy.start[j]!, w = j * wy.stride; k <= wy.end[j]!; k++, w++) {
-        sum += horizontal[(k - box.y0) * MNIST_SIDE + i]! * wy.weights[w]!;
-      }
-      image[j * MNIST_SIDE + i] = Math.min(1, sum);
-    }
-  }
-}

@@ -34,6 +34,10 @@ const MIN_BLOCK = 8;
 const BORDER_SHARE = 0.03;
 /** Quantiles per block: the background level for light ink (20%) and dark ink (80%), and the quartiles for the grain. */
 const BLOCK_QUANTILES = [0.2, 0.25, 0.75, 0.8];
+/** Grain (standard deviation, levels of 255) from which the contrast is smoothed before thresholding. */
+const NOISY_SIGMA = 2;
+/** Images smaller than this (shorter side, px) are never smoothed: their strokes are only a few pixels wide. */
+const SMOOTH_MIN_SIDE = 64;
 /** Images above this many pixels have their statistics sampled on a 2 × 2 grid. */
 const STATS_FULL_PIXELS = 65_536;
 /**
@@ -159,122 +163,41 @@ function quantiles(histogram: Uint32Array, offset: number, qs: readonly number[]
 
 /** Polarity and background estimation, then the soft-thresholded ink. */
 function inkFromLuminance(lum: Uint8Array, width: number, height: number): InkMap {
-  // The background level, as the median of the image's border: digits
-  // rarely cover the border, while a bold stroke can cover every block of
-  // its neighbourhood.
-  const ring = Math.max(1, Math.round(BORDER_SHARE * Math.min(width, height)));
-  const borderHistogram = new Uint32Array(256);
-  for (let y = 0; y < height; y++) {
-    const inside = y >= ring && y < height - ring;
-    for (let x = 0; x < width; x++) {
-      if (inside && x === ring && width - ring > ring) x = width - ring;
-      borderHistogram[lum[y * width + x]!]!++;
-    }
-  }
-  const border = percentile(borderHistogram, 0.5);
-
-  // Per-block histograms for the local background; on the way, how far the
-  // image strays below and above the border level. Statistics need not see
-  // every pixel: large images are sampled on every other row and column.
-  const blockSide = Math.max(MIN_BLOCK, Math.ceil(Math.max(width, height) / BLOCKS_PER_SIDE));
-  const bw = Math.ceil(width / blockSide);
-  const bh = Math.ceil(height / blockSide);
-  const blocks = bw * bh;
-  const histograms = new Uint32Array(blocks * 256);
-  const blockOfCol = new Uint16Array(width);
-  for (let x = 0; x < width; x++) blockOfCol[x] = (x / blockSide) | 0;
-  const deviations = new Float64Array(512);
-  const step = width * height > STATS_FULL_PIXELS ? 2 : 1;
-  for (let y = 0; y < height; y += step) {
-    const rowBase = ((y / blockSide) | 0) * bw;
-    for (let x = 0, i = y * width; x < width; x += step, i += step) {
-      const v = lum[i]!;
-      histograms[((rowBase + blockOfCol[x]!) << 8) + v]!++;
-      deviations[v - border + 256]!++;
-    }
-  }
-  const low = new Float32Array(blocks);
-  const high = new Float32Array(blocks);
-  const spreads: number[] = [];
-  const q = new Float64Array(4);
-  for (let b = 0; b < blocks; b++) {
-    quantiles(histograms, b * 256, BLOCK_QUANTILES, q);
-    low[b] = q[0]!;
-    high[b] = q[3]!;
-    spreads.push(q[2]! - q[1]!);
-  }
-  // Grain of the background: the typical block's interquartile range, as a
-  // standard deviation. Blocks crossed by ink spread more, but they are the
-  // minority, and the median ignores them.
-  spreads.sort((a, b) => a - b);
-  const noise = Math.max(MIN_NOISE, (3 * spreads[spreads.length >> 1]!) / 1.349);
+  const border = borderLevels(lum, width, height);
+  const blocks = blockStatistics(lum, width, height, border.median);
+  const { noise } = blocks;
 
   // Polarity: ink is the tail that stands out from the border level. Paper
   // shaded by uneven light spreads both ways around it; ink only one way.
   let darkMass = 0;
   let lightMass = 0;
   for (let d = -255; d <= 255; d++) {
-    const n = deviations[d + 256]!;
+    const n = blocks.deviations[d + 256]!;
     if (d > noise) lightMass += n * (d - noise);
     else if (d < -noise) darkMass += n * (-d - noise);
   }
   const darkInk = darkMass >= lightMass;
 
-  // Background level per block: the quantile on the background's side (so a
-  // block may be up to 80% ink), then the most background-like of its 3 × 3
-  // neighbourhood, because a bold stroke can cover a whole block. A lighting
-  // gradient then leaves a small offset, below the grain threshold.
-  const level = darkInk ? high : low;
-  const backgroundBlocks = new Float32Array(blocks);
-  for (let by = 0; by < bh; by++) {
-    for (let bx = 0; bx < bw; bx++) {
-      let best = level[by * bw + bx]!;
-      for (let ny = Math.max(0, by - 1); ny <= Math.min(bh - 1, by + 1); ny++) {
-        for (let nx = Math.max(0, bx - 1); nx <= Math.min(bw - 1, bx + 1); nx++) {
-          const v = level[ny * bw + nx]!;
-          best = darkInk ? Math.max(best, v) : Math.min(best, v);
-        }
-      }
-      backgroundBlocks[by * bw + bx] = best;
-    }
-  }
+  // An evenly lit background (a canvas, a scan; its border varies no more
+  // than its grain) is one level everywhere, which no stroke however bold
+  // can disturb. Otherwise the background is followed block by block.
+  const uniform = border.spread <= noise;
+  const contrast = uniform
+    ? contrastOverLevel(lum, border.median, darkInk)
+    : contrastOverBlocks(lum, width, height, blocks, darkInk);
 
-  // Contrast of every pixel over the bilinearly interpolated background
-  // (block centres are the nodes), on the ink's side only.
-  const contrast = new Uint8Array(width * height);
-  const colNode = new Int32Array(width);
-  const colFrac = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const t = Math.min(bw - 1, Math.max(0, (x + 0.5) / blockSide - 0.5));
-    colNode[x] = bw > 1 ? Math.min(bw - 2, Math.floor(t)) : 0;
-    colFrac[x] = bw > 1 ? t - colNode[x]! : 0;
-  }
-  const rowBackground = new Float32Array(bw + 1);
-  const histogram = new Uint32Array(256);
-  const sign = darkInk ? -1 : 1;
-  for (let y = 0; y < height; y++) {
-    const t = Math.min(bh - 1, Math.max(0, (y + 0.5) / blockSide - 0.5));
-    const r0 = bh > 1 ? Math.min(bh - 2, Math.floor(t)) : 0;
-    const r1 = bh > 1 ? r0 + 1 : 0;
-    const fy = bh > 1 ? t - r0 : 0;
-    for (let bx = 0; bx < bw; bx++) {
-      rowBackground[bx] = backgroundBlocks[r0 * bw + bx]! * (1 - fy) + backgroundBlocks[r1 * bw + bx]! * fy;
-    }
-    rowBackground[bw] = rowBackground[bw - 1]!;
-    for (let x = 0, i = y * width; x < width; x++, i++) {
-      const c0 = colNode[x]!;
-      const fx = colFrac[x]!;
-      const bg = rowBackground[c0]! + (rowBackground[c0 + 1]! - rowBackground[c0]!) * fx;
-      const d = sign * (lum[i]! - bg);
-      const c = d <= 0 ? 0 : d >= 255 ? 255 : (d + 0.5) | 0;
-      contrast[i] = c;
-      histogram[c]!++;
-    }
-  }
+  // Grain in a photo sprinkles single pixels over the threshold; averaging
+  // over 3 × 3 pixels divides white noise by 3 while strokes a few pixels
+  // wide keep their contrast. Clean images and small ones stay sharp.
+  const smooth = blocks.sigma >= NOISY_SIGMA && Math.min(width, height) >= SMOOTH_MIN_SIDE;
+  if (smooth) boxBlur3(contrast, width, height);
+  const threshold = smooth ? Math.max(MIN_NOISE, noise / 2) : noise;
 
   // The typical stroke's contrast: the 90th percentile of the clearly
   // inked pixels (the strokes' cores; their edges are anti-aliased).
-  const floor = Math.ceil(noise);
+  const histogram = new Uint32Array(256);
+  for (let i = 0; i < contrast.length; i++) histogram[contrast[i]!]!++;
+  const floor = Math.ceil(threshold);
   let inked = 0;
   for (let c = floor + 1; c < 256; c++) inked += histogram[c]!;
   if (inked < MIN_INK_PIXELS) throw emptyDrawing('The image is blank: it holds no visible digit.');
@@ -291,7 +214,7 @@ function inkFromLuminance(lum: Uint8Array, width: number, height: number): InkMa
   // Soft threshold: contrast within the grain becomes 0, the linear ramp
   // keeps anti-aliased edges grey, and pen-pressure wobble above `FULL_INK`
   // of the typical stroke saturates, as MNIST's stroke cores do.
-  const lo = Math.min(0.5, Math.max(FAINT_INK, noise / strong));
+  const lo = Math.min(0.5, Math.max(FAINT_INK, threshold / strong));
   const lut = new Uint8Array(256);
   for (let c = 0; c < 256; c++) {
     const r = (c / strong - lo) / (FULL_INK - lo);
@@ -299,4 +222,163 @@ function inkFromLuminance(lum: Uint8Array, width: number, height: number): InkMa
   }
   for (let i = 0; i < contrast.length; i++) contrast[i] = lut[contrast[i]!]!;
   return { ink: contrast, width, height };
+}
+
+/**
+ * Median and interquartile range of the image's border ring: the
+ * background's level and how much it varies. Digits rarely cover the
+ * border, while a bold stroke can cover every block of its neighbourhood.
+ */
+function borderLevels(lum: Uint8Array, width: number, height: number): { median: number; spread: number } {
+  const ring = Math.max(1, Math.round(BORDER_SHARE * Math.min(width, height)));
+  const histogram = new Uint32Array(256);
+  for (let y = 0; y < height; y++) {
+    const inside = y >= ring && y < height - ring;
+    for (let x = 0; x < width; x++) {
+      if (inside && x === ring && width - ring > ring) x = width - ring;
+      histogram[lum[y * width + x]!]!++;
+    }
+  }
+  const q = new Float64Array(3);
+  quantiles(histogram, 0, [0.25, 0.5, 0.75], q);
+  return { median: q[1]!, spread: q[2]! - q[0]! };
+}
+
+interface BlockStatistics {
+  blockSide: number;
+  /** Blocks per row and per column. */
+  bw: number;
+  bh: number;
+  /** Per block, the 20% and 80% luminance quantiles. */
+  low: Float32Array;
+  high: Float32Array;
+  /** Histogram of `lum - reference`, index `d + 256`. */
+  deviations: Float64Array;
+  /** The background grain as a standard deviation, in levels. */
+  sigma: number;
+  /** Contrast within which a pixel is grain, not ink: 3 sigma, at least `MIN_NOISE`. */
+  noise: number;
+}
+
+/**
+ * Luminance quantiles per block of the image, the grain, and the histogram
+ * of deviations from `reference`. Statistics need not see every pixel:
+ * large images are sampled on every other row and column.
+ */
+function blockStatistics(lum: Uint8Array, width: number, height: number, reference: number): BlockStatistics {
+  const blockSide = Math.max(MIN_BLOCK, Math.ceil(Math.max(width, height) / BLOCKS_PER_SIDE));
+  const bw = Math.ceil(width / blockSide);
+  const bh = Math.ceil(height / blockSide);
+  const blocks = bw * bh;
+  const histograms = new Uint32Array(blocks * 256);
+  const blockOfCol = new Uint16Array(width);
+  for (let x = 0; x < width; x++) blockOfCol[x] = (x / blockSide) | 0;
+  const deviations = new Float64Array(512);
+  const step = width * height > STATS_FULL_PIXELS ? 2 : 1;
+  for (let y = 0; y < height; y += step) {
+    const rowBase = ((y / blockSide) | 0) * bw;
+    for (let x = 0, i = y * width; x < width; x += step, i += step) {
+      const v = lum[i]!;
+      histograms[((rowBase + blockOfCol[x]!) << 8) + v]!++;
+      deviations[v - reference + 256]!++;
+    }
+  }
+  const low = new Float32Array(blocks);
+  const high = new Float32Array(blocks);
+  const spreads: number[] = [];
+  const q = new Float64Array(4);
+  for (let b = 0; b < blocks; b++) {
+    quantiles(histograms, b * 256, BLOCK_QUANTILES, q);
+    low[b] = q[0]!;
+    high[b] = q[3]!;
+    spreads.push(q[2]! - q[1]!);
+  }
+  // The typical block's interquartile range, as a standard deviation. Blocks
+  // crossed by ink or a shadow's edge spread more, but they are the
+  // minority, and the median ignores them.
+  spreads.sort((a, b) => a - b);
+  const sigma = spreads[spreads.length >> 1]! / 1.349;
+  return { blockSide, bw, bh, low, high, deviations, sigma, noise: Math.max(MIN_NOISE, 3 * sigma) };
+}
+
+/** Contrast of every pixel over one background level, on the ink's side only. */
+function contrastOverLevel(lum: Uint8Array, level: number, darkInk: boolean): Uint8Array {
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = Math.max(0, darkInk ? level - v : v - level);
+  const contrast = new Uint8Array(lum.length);
+  for (let i = 0; i < lum.length; i++) contrast[i] = lut[lum[i]!]!;
+  return contrast;
+}
+
+/**
+ * Contrast of every pixel over a background that varies across the image:
+ * per block, the luminance quantile on the background's side (so a block may
+ * be up to 80% ink), bilinearly interpolated between block centres. A block
+ * a bold stroke covers entirely reads far darker (lighter) than its 3 × 3
+ * neighbourhood's median and takes that median instead. Only far: a
+ * lighting gradient also makes neighbours differ, by a block's worth of it,
+ * and replacing those levels would turn shaded paper into faint ink.
+ */
+function contrastOverBlocks(lum: Uint8Array, width: number, height: number, stats: BlockStatistics, darkInk: boolean): Uint8Array {
+  const { blockSide, bw, bh } = stats;
+  const level = darkInk ? stats.high : stats.low;
+  const background = new Float32Array(bw * bh);
+  const near: number[] = [];
+  for (let by = 0; by < bh; by++) {
+    for (let bx = 0; bx < bw; bx++) {
+      near.length = 0;
+      for (let ny = Math.max(0, by - 1); ny <= Math.min(bh - 1, by + 1); ny++) {
+        for (let nx = Math.max(0, bx - 1); nx <= Math.min(bw - 1, bx + 1); nx++) near.push(level[ny * bw + nx]!);
+      }
+      near.sort((a, b) => a - b);
+      const median = near[near.length >> 1]!;
+      const own = level[by * bw + bx]!;
+      const inkier = darkInk ? median - own : own - median;
+      background[by * bw + bx] = inkier > 2 * stats.noise ? median : own;
+    }
+  }
+
+  const contrast = new Uint8Array(width * height);
+  const colNode = new Int32Array(width);
+  const colFrac = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const t = Math.min(bw - 1, Math.max(0, (x + 0.5) / blockSide - 0.5));
+    colNode[x] = bw > 1 ? Math.min(bw - 2, Math.floor(t)) : 0;
+    colFrac[x] = bw > 1 ? t - colNode[x]! : 0;
+  }
+  const rowBackground = new Float32Array(bw + 1);
+  const sign = darkInk ? -1 : 1;
+  for (let y = 0; y < height; y++) {
+    const t = Math.min(bh - 1, Math.max(0, (y + 0.5) / blockSide - 0.5));
+    const r0 = bh > 1 ? Math.min(bh - 2, Math.floor(t)) : 0;
+    const r1 = bh > 1 ? r0 + 1 : 0;
+    const fy = bh > 1 ? t - r0 : 0;
+    for (let bx = 0; bx < bw; bx++) rowBackground[bx] = background[r0 * bw + bx]! * (1 - fy) + background[r1 * bw + bx]! * fy;
+    rowBackground[bw] = rowBackground[bw - 1]!;
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const c0 = colNode[x]!;
+      const bg = rowBackground[c0]! + (rowBackground[c0 + 1]! - rowBackground[c0]!) * colFrac[x]!;
+      const d = sign * (lum[i]! - bg);
+      contrast[i] = d <= 0 ? 0 : d >= 255 ? 255 : (d + 0.5) | 0;
+    }
+  }
+  return contrast;
+}
+
+/** 3 × 3 box average in place (edges average the pixels that exist). */
+function boxBlur3(values: Uint8Array, width: number, height: number): void {
+  const rows = new Uint16Array(values.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      rows[i] = values[i]! + (x > 0 ? values[i - 1]! : 0) + (x < width - 1 ? values[i + 1]! : 0);
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    const ny = 1 + (y > 0 ? 1 : 0) + (y < height - 1 ? 1 : 0);
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const nx = 1 + (x > 0 ? 1 : 0) + (x < width - 1 ? 1 : 0);
+      const sum = rows[i]! + (y > 0 ? rows[i - width]! : 0) + (y < height - 1 ? rows[i + width]! : 0);
+      values[i] = Math.round(sum / (nx * ny));
+    }
+  }
 }

@@ -21,12 +21,22 @@ export interface BinRange {
   hi: number;
 }
 
-/** The digit's bins in `profile`, or `null` when the profile holds no mass. */
-export function inkRange(profile: ArrayLike<number>, gapBins: number, maxOutlierShare = OUTLIER_MAX_SHARE): BinRange | null {
+/**
+ * The digit's bins in `profile`, or `null` when the profile holds no mass.
+ * Bins holding at most `emptyShare` of the fullest bin's mass count as empty
+ * (a photo's leftover grain; at the digit's ends, a sliver of anti-aliased
+ * edge that is cropped).
+ */
+export function inkRange(profile: ArrayLike<number>, gapBins: number, emptyShare = 0, maxOutlierShare = OUTLIER_MAX_SHARE): BinRange | null {
   const n = profile.length;
   let total = 0;
-  for (let i = 0; i < n; i++) total += profile[i]!;
+  let fullest = 0;
+  for (let i = 0; i < n; i++) {
+    total += profile[i]!;
+    if (profile[i]! > fullest) fullest = profile[i]!;
+  }
   if (!(total > 0)) return null;
+  const empty = emptyShare * fullest;
   const limit = maxOutlierShare * total;
   const gap = Math.max(1, Math.ceil(gapBins));
 
@@ -44,7 +54,10 @@ export function inkRange(profile: ArrayLike<number>, gapBins: number, maxOutlier
   for (let i = n - 1; i > start; i--) beyond += profile[i]!;
   for (let i = start + 1; i < n; i++) {
     const v = profile[i]!;
-    if (v <= 0) continue;
+    if (v <= empty) {
+      beyond -= v;
+      continue;
+    }
     if (i - hi - 1 >= gap && beyond < limit) break;
     hi = i;
     beyond -= v;
@@ -54,14 +67,17 @@ export function inkRange(profile: ArrayLike<number>, gapBins: number, maxOutlier
   for (let i = 0; i < start; i++) beyond += profile[i]!;
   for (let i = start - 1; i >= 0; i--) {
     const v = profile[i]!;
-    if (v <= 0) continue;
+    if (v <= empty) {
+      beyond -= v;
+      continue;
+    }
     if (lo - i - 1 >= gap && beyond < limit) break;
     lo = i;
     beyond -= v;
   }
   // The median bin itself may be empty (two equal halves apart).
-  while (lo < hi && !(profile[lo]! > 0)) lo++;
-  while (hi > lo && !(profile[hi]! > 0)) hi--;
+  while (lo < hi && !(profile[lo]! > empty)) lo++;
+  while (hi > lo && !(profile[hi]! > empty)) hi--;
   return { lo, hi };
 }
 
