@@ -81,7 +81,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
   const sweep = async (): Promise<number> => {
     const handled = await runs.sweep();
     for (const job of handled) {
-      logger.warn({ trainingJobId: job.id, workerId: job.workerId, attempts: job.attempts }, 'swept a training job whose worker went silent');
+      logger.warn({ trainingJobId: job.id, silentWorkerId: job.workerId, attempts: job.attempts }, 'swept a training job whose worker went silent');
     }
     return handled.length;
   };
