@@ -12,7 +12,9 @@ const config = {
     // /graphql and /healthz), so the adapter's standalone server is unused.
     adapter: adapter({ out: 'build', precompress: true }),
     alias: {
-      $graphql: 'src/lib/graphql',
+      // The server's pure-TS preprocessing (no DOM, no tfjs, no Node APIs):
+      // the client runs the same code to preview what the model will see.
+      $preprocess: '../server/src/ml/preprocess/index.ts',
     },
   },
 };

@@ -7,18 +7,21 @@ import { ClassifyMutation, type Prediction } from '$lib/graphql/operations/draw'
 export type DrawingInput = VariablesOf<typeof ClassifyMutation>['input'];
 
 /**
- * Builds the `classify` input for strokes in drawing coordinates
- * (0..{@link DRAWING_SIZE}); coordinates are rounded to 0.1 unit, far below
- * what survives the 28×28 downscale, to keep requests small.
+ * Rounds coordinates to 0.1 drawing unit, far below what survives the 28×28
+ * downscale, to keep requests small. The local preview is computed from the
+ * rounded strokes too, so it is exactly the server's input.
  */
+export function roundStrokes(strokes: readonly Stroke[]): Stroke[] {
+  return strokes.map((stroke) => stroke.map(({ x, y }) => ({ x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 })));
+}
+
+/** The `classify` input for strokes in drawing coordinates (0..{@link DRAWING_SIZE}). */
 export function toDrawingInput(strokes: readonly Stroke[], lineWidth: number): DrawingInput {
   return {
     width: DRAWING_SIZE,
     height: DRAWING_SIZE,
     lineWidth,
-    strokes: strokes.map((stroke) => ({
-      points: stroke.map(({ x, y }) => ({ x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 })),
-    })),
+    strokes: strokes.map((stroke) => ({ points: stroke.map(({ x, y }) => ({ x, y })) })),
   };
 }
 

@@ -1,6 +1,10 @@
 import { graphql, type ResultOf } from '../graphql';
 
-/** The fields the Draw page shows for a prediction. */
+/**
+ * Classifies the drawing and returns what the Draw page shows. The 28×28
+ * input (`pixels`) is not asked for: the page computes the same image locally
+ * with the server's own preprocessing, before the answer arrives.
+ */
 export const ClassifyMutation = graphql(`
   mutation Classify($input: DrawingInput!) {
     classify(input: $input) {
@@ -8,21 +12,10 @@ export const ClassifyMutation = graphql(`
       digit
       confidence
       probabilities
-      pixels
-      label
       model {
         id
         version
       }
-    }
-  }
-`);
-
-export const LabelPredictionMutation = graphql(`
-  mutation LabelPrediction($id: ID!, $label: Int!) {
-    labelPrediction(id: $id, label: $label) {
-      id
-      label
     }
   }
 `);
