@@ -45,7 +45,7 @@ export interface TrainOptions {
   testEvalEveryBatches?: number;
   /** Label smoothing of the cross-entropy. @default 0.05 */
   labelSmoothing?: number;
-  /** Fraction of all steps spent warming the learning rate up from a tenth of its peak. @default 0.1 */
+  /** Fraction of all steps spent warming the learning rate up from a tenth of its peak. @default 0.05 */
   warmupFraction?: number;
   /** Architecture; the default model's when omitted (the seed always comes from `seed`). */
   model?: Omit<ModelOptions, 'seed'>;
@@ -172,7 +172,7 @@ export function validateTrainOptions(o: TrainOptions): void {
   check(total >= 2, `needs at least 2 training samples, got ${total} (raise mnistLimit or add samples)`);
   const smoothing = o.labelSmoothing ?? 0;
   check(smoothing >= 0 && smoothing < 1, `expects labelSmoothing in [0, 1), got ${smoothing}`);
-  const warmup = o.warmupFraction ?? 0.1;
+  const warmup = o.warmupFraction ?? DEFAULT_TRAIN_OPTIONS.warmupFraction;
   check(warmup >= 0 && warmup < 1, `expects warmupFraction in [0, 1), got ${warmup}`);
 }
 
@@ -195,7 +195,13 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
   const backend = await initBackend();
   registerFastGradients();
   const started = performance.now();
-  const o = { labelSmoothing: 0.05, warmupFraction: 0.1, evaluateTest: false, testEvalEveryBatches: 0, ...options };
+  const o = {
+    labelSmoothing: DEFAULT_TRAIN_OPTIONS.labelSmoothing,
+    warmupFraction: DEFAULT_TRAIN_OPTIONS.warmupFraction,
+    evaluateTest: false,
+    testEvalEveryBatches: 0,
+    ...options,
+  };
 
   const mnist = o.mnistLimit > 0 ? loadMnist('train', o.mnistLimit) : { images: new Float32Array(0), labels: new Uint8Array(0), count: 0 };
   const extra = o.extraSamples;
@@ -229,15 +235,12 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
   const wBuf = new Float32Array(bs);
   const history: EpochResult[] = [];
   let trainMs = 0;
-  let evalMs = 0;
   let samplesSeen = 0;
   let step = 0;
 
   const scoreTest = (epoch: number, batch: number) => {
-    const t0 = performance.now();
     const probs = predictProbabilities(model, test!.images);
     const { accuracy } = perClassSummary(probs, test!.labels);
-    evalMs += performance.now() - t0;
     return { epoch, batch, samplesSeen, trainSeconds: trainMs / 1000, wallSeconds: (performance.now() - started) / 1000, testAccuracy: accuracy };
   };
 
