@@ -4,13 +4,13 @@
  * through playwright-core.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../server/src/config.js';
 import { startServer, type RunningServer } from '../../server/src/main.js';
 import { makeTempDir, withTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { createUntrainedModelDir, type TestModelDir } from '../helpers/model.js';
+import { createUntrainedModelDir, MISSING_MODEL_DIR, type TestModelDir } from '../helpers/model.js';
 
 /** Debian's package (`apt-get install chromium`); playwright's own download is not used. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -33,9 +33,23 @@ export interface App {
   /** `http://127.0.0.1:<port>`, serving the client and /graphql. */
   readonly url: string;
   readonly db: TestDatabase;
-  /** True when the committed model answers; false for the untrained stand-in. */
+  /** True when the committed model answers; false for the untrained stand-in or none. */
   readonly trainedModel: boolean;
+  /** Stops the server (the database stays), as a crash or restart would. */
+  stopServer(): Promise<void>;
+  /** Starts the server again on the same port and database. */
+  restartServer(): Promise<void>;
+  /** Stops the server and drops the database and model folder. */
   close(): Promise<void>;
+}
+
+export interface AppOptions {
+  /**
+   * `available`: the committed model, else an untrained one; `missing`: no
+   * model at all, so classify answers MODEL_NOT_READY.
+   * @default 'available'
+   */
+  readonly model?: 'available' | 'missing';
 }
 
 /**
@@ -47,37 +61,56 @@ export interface App {
  * @throws when the client was not built: the tests would otherwise meet the
  *   API-only server and fail obscurely
  */
-export async function startApp(): Promise<App> {
+export async function startApp(options: AppOptions = {}): Promise<App> {
   const handler = join(REPO_ROOT, 'client', 'build', 'handler.js');
   if (!existsSync(handler)) {
     throw new Error(`${handler} does not exist: build the client first (npm run build, which npm test runs)`);
   }
   const committed = join(REPO_ROOT, 'data', 'model');
-  const trainedModel = existsSync(join(committed, 'model.json'));
+  const trainedModel = options.model !== 'missing' && existsSync(join(committed, 'model.json'));
   const undo: Array<() => Promise<void>> = [];
+  let server: RunningServer | undefined;
+  const stopServer = async () => {
+    await server?.close();
+    server = undefined;
+  };
   const close = async () => {
+    await stopServer();
     for (const step of undo.reverse()) await step();
   };
   try {
     const db = await withTestDatabase();
     undo.push(() => db.close());
     let model: TestModelDir | undefined;
-    if (!trainedModel) {
+    if (options.model !== 'missing' && !trainedModel) {
       model = await createUntrainedModelDir();
       undo.push(() => model!.remove());
     }
     const dataDir = await makeTempDir('mnist-browser-data-');
-    const server: RunningServer = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: db.url,
-      dataDir,
-      nodeEnv: 'test',
-      logLevel: 'error',
-      defaultModelDir: model?.dir ?? committed,
-    });
-    undo.push(() => server.close());
-    return { url: server.url, db, trainedModel, close };
+    undo.push(() => rm(dataDir, { recursive: true, force: true }));
+    const start = (port: number) =>
+      startServer({
+        port,
+        host: '127.0.0.1',
+        databaseUrl: db.url,
+        dataDir,
+        nodeEnv: 'test',
+        logLevel: 'error',
+        defaultModelDir: options.model === 'missing' ? MISSING_MODEL_DIR : (model?.dir ?? committed),
+      });
+    server = await start(0);
+    const { port, url } = server;
+    return {
+      url,
+      db,
+      trainedModel,
+      stopServer,
+      restartServer: async () => {
+        if (server) throw new Error('the server is running; stopServer() first');
+        server = await start(port);
+      },
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
