@@ -61,8 +61,7 @@ const FULL_INK = 0.9;
  */
 export function inkMapFromRgba(rgba: Rgba, width: number, height: number): InkMap {
   const background = compositeBackground(rgba, width * height);
-  const { lum, width: w, height: h } = luminance(rgba, width, height, background);
-  return inkFromLuminance(lum, w, h);
+  return inkFromLuminance(luminance(rgba, width, height, background));
 }
 
 /**
@@ -105,19 +104,29 @@ function lumaAt(rgba: Rgba, o: number): number {
   return (rgba[o]! * 77 + rgba[o + 1]! * 150 + rgba[o + 2]! * 29 + 128) >> 8;
 }
 
+interface Luminance {
+  /** `width × height`, 0–255. */
+  lum: Uint8Array;
+  /** Its 256-bin histogram. */
+  histogram: Uint32Array;
+  width: number;
+  height: number;
+}
+
 /** Luminance, alpha-composited onto `background` (unless -1), box-averaged by an integer factor to at most `WORK_MAX_SIDE`. */
-function luminance(rgba: Rgba, width: number, height: number, background: number): { lum: Uint8Array; width: number; height: number } {
+function luminance(rgba: Rgba, width: number, height: number, background: number): Luminance {
   const factor = Math.ceil(Math.max(width, height) / WORK_MAX_SIDE);
   const w = Math.ceil(width / factor);
   const h = Math.ceil(height / factor);
   const lum = new Uint8Array(w * h);
+  const histogram = new Uint32Array(256);
   if (factor === 1) {
     if (background < 0) {
-      for (let i = 0, o = 0; i < lum.length; i++, o += 4) lum[i] = lumaAt(rgba, o);
+      for (let i = 0, o = 0; i < lum.length; i++, o += 4) histogram[(lum[i] = lumaAt(rgba, o))]!++;
     } else {
-      for (let i = 0, o = 0; i < lum.length; i++, o += 4) lum[i] = composite(rgba, o, background);
+      for (let i = 0, o = 0; i < lum.length; i++, o += 4) histogram[(lum[i] = composite(rgba, o, background))]!++;
     }
-    return { lum, width: w, height: h };
+    return { lum, histogram, width: w, height: h };
   }
   const sums = new Float64Array(w);
   const counts = new Uint32Array(w);
@@ -131,9 +140,9 @@ function luminance(rgba: Rgba, width: number, height: number, background: number
         counts[col]!++;
       }
     }
-    for (let col = 0; col < w; col++) lum[row * w + col] = Math.round(sums[col]! / counts[col]!);
+    for (let col = 0; col < w; col++) histogram[(lum[row * w + col] = Math.round(sums[col]! / counts[col]!))]!++;
   }
-  return { lum, width: w, height: h };
+  return { lum, histogram, width: w, height: h };
 }
 
 function composite(rgba: Rgba, o: number, background: number): number {
@@ -162,19 +171,19 @@ function quantiles(histogram: Uint32Array, offset: number, qs: readonly number[]
 }
 
 /** Polarity and background estimation, then the soft-thresholded ink. */
-function inkFromLuminance(lum: Uint8Array, width: number, height: number): InkMap {
+function inkFromLuminance({ lum, histogram: lumHistogram, width, height }: Luminance): InkMap {
   const border = borderLevels(lum, width, height);
-  const blocks = blockStatistics(lum, width, height, border.median);
+  const blocks = blockStatistics(lum, width, height);
   const { noise } = blocks;
 
   // Polarity: ink is the tail that stands out from the border level. Paper
   // shaded by uneven light spreads both ways around it; ink only one way.
   let darkMass = 0;
   let lightMass = 0;
-  for (let d = -255; d <= 255; d++) {
-    const n = blocks.deviations[d + 256]!;
-    if (d > noise) lightMass += n * (d - noise);
-    else if (d < -noise) darkMass += n * (-d - noise);
+  for (let v = 0; v < 256; v++) {
+    const d = v - border.median;
+    if (d > noise) lightMass += lumHistogram[v]! * (d - noise);
+    else if (d < -noise) darkMass += lumHistogram[v]! * (-d - noise);
   }
   const darkInk = darkMass >= lightMass;
 
@@ -182,21 +191,47 @@ function inkFromLuminance(lum: Uint8Array, width: number, height: number): InkMa
   // than its grain) is one level everywhere, which no stroke however bold
   // can disturb. Otherwise the background is followed block by block.
   const uniform = border.spread <= noise;
-  const contrast = uniform
-    ? contrastOverLevel(lum, border.median, darkInk)
-    : contrastOverBlocks(lum, width, height, blocks, darkInk);
-
   // Grain in a photo sprinkles single pixels over the threshold; averaging
   // over 3 × 3 pixels divides white noise by 3 while strokes a few pixels
   // wide keep their contrast. Clean images and small ones stay sharp.
   const smooth = blocks.sigma >= NOISY_SIGMA && Math.min(width, height) >= SMOOTH_MIN_SIDE;
-  if (smooth) boxBlur3(contrast, width, height);
   const threshold = smooth ? Math.max(MIN_NOISE, noise / 2) : noise;
 
-  // The typical stroke's contrast: the 90th percentile of the clearly
-  // inked pixels (the strokes' cores; their edges are anti-aliased).
+  if (uniform && !smooth) {
+    // Contrast is then a function of luminance alone, and so is the ink:
+    // one table, one pass, written over the luminance.
+    const contrastOf = new Uint8Array(256);
+    const histogram = new Uint32Array(256);
+    for (let v = 0; v < 256; v++) {
+      contrastOf[v] = Math.max(0, darkInk ? border.median - v : v - border.median);
+      histogram[contrastOf[v]!]! += lumHistogram[v]!;
+    }
+    const toInk = softThreshold(histogram, threshold);
+    for (let i = 0; i < lum.length; i++) lum[i] = toInk[contrastOf[lum[i]!]!]!;
+    return { ink: lum, width, height };
+  }
+
+  const contrast = uniform ? contrastOverLevel(lum, border.median, darkInk) : contrastOverBlocks(lum, width, height, blocks, darkInk);
+  if (smooth) boxBlur3(contrast, width, height);
   const histogram = new Uint32Array(256);
   for (let i = 0; i < contrast.length; i++) histogram[contrast[i]!]!++;
+  const toInk = softThreshold(histogram, threshold);
+  for (let i = 0; i < contrast.length; i++) contrast[i] = toInk[contrast[i]!]!;
+  return { ink: contrast, width, height };
+}
+
+/**
+ * The table from contrast (0–255) to ink (0–255), given the histogram of
+ * the image's contrast and the grain `threshold`.
+ *
+ * The typical stroke's contrast is the 90th percentile of the clearly inked
+ * pixels (the strokes' cores; their edges are anti-aliased). Contrast within
+ * the grain becomes 0, a linear ramp keeps anti-aliased edges grey, and
+ * pen-pressure wobble above `FULL_INK` of the typical stroke saturates, as
+ * MNIST's stroke cores do.
+ * @throws PreprocessError `EMPTY_DRAWING` when too few pixels stand out, or too little.
+ */
+function softThreshold(histogram: Uint32Array, threshold: number): Uint8Array {
   const floor = Math.ceil(threshold);
   let inked = 0;
   for (let c = floor + 1; c < 256; c++) inked += histogram[c]!;
@@ -210,18 +245,13 @@ function inkFromLuminance(lum: Uint8Array, width: number, height: number): InkMa
     }
   }
   if (strong < MIN_INK_CONTRAST) throw emptyDrawing('The image is blank: its contrast is too low to hold a digit.');
-
-  // Soft threshold: contrast within the grain becomes 0, the linear ramp
-  // keeps anti-aliased edges grey, and pen-pressure wobble above `FULL_INK`
-  // of the typical stroke saturates, as MNIST's stroke cores do.
   const lo = Math.min(0.5, Math.max(FAINT_INK, threshold / strong));
   const lut = new Uint8Array(256);
   for (let c = 0; c < 256; c++) {
     const r = (c / strong - lo) / (FULL_INK - lo);
     lut[c] = r <= 0 ? 0 : r >= 1 ? 255 : Math.round(r * 255);
   }
-  for (let i = 0; i < contrast.length; i++) contrast[i] = lut[contrast[i]!]!;
-  return { ink: contrast, width, height };
+  return lut;
 }
 
 /**
@@ -252,8 +282,6 @@ interface BlockStatistics {
   /** Per block, the 20% and 80% luminance quantiles. */
   low: Float32Array;
   high: Float32Array;
-  /** Histogram of `lum - reference`, index `d + 256`. */
-  deviations: Float64Array;
   /** The background grain as a standard deviation, in levels. */
   sigma: number;
   /** Contrast within which a pixel is grain, not ink: 3 sigma, at least `MIN_NOISE`. */
@@ -261,11 +289,11 @@ interface BlockStatistics {
 }
 
 /**
- * Luminance quantiles per block of the image, the grain, and the histogram
- * of deviations from `reference`. Statistics need not see every pixel:
- * large images are sampled on every other row and column.
+ * Luminance quantiles per block of the image, and the grain. Statistics
+ * need not see every pixel: large images are sampled on every other row and
+ * column.
  */
-function blockStatistics(lum: Uint8Array, width: number, height: number, reference: number): BlockStatistics {
+function blockStatistics(lum: Uint8Array, width: number, height: number): BlockStatistics {
   const blockSide = Math.max(MIN_BLOCK, Math.ceil(Math.max(width, height) / BLOCKS_PER_SIDE));
   const bw = Math.ceil(width / blockSide);
   const bh = Math.ceil(height / blockSide);
@@ -273,14 +301,11 @@ function blockStatistics(lum: Uint8Array, width: number, height: number, referen
   const histograms = new Uint32Array(blocks * 256);
   const blockOfCol = new Uint16Array(width);
   for (let x = 0; x < width; x++) blockOfCol[x] = (x / blockSide) | 0;
-  const deviations = new Float64Array(512);
   const step = width * height > STATS_FULL_PIXELS ? 2 : 1;
   for (let y = 0; y < height; y += step) {
     const rowBase = ((y / blockSide) | 0) * bw;
     for (let x = 0, i = y * width; x < width; x += step, i += step) {
-      const v = lum[i]!;
-      histograms[((rowBase + blockOfCol[x]!) << 8) + v]!++;
-      deviations[v - reference + 256]!++;
+      histograms[((rowBase + blockOfCol[x]!) << 8) + lum[i]!]!++;
     }
   }
   const low = new Float32Array(blocks);
@@ -298,7 +323,7 @@ function blockStatistics(lum: Uint8Array, width: number, height: number, referen
   // minority, and the median ignores them.
   spreads.sort((a, b) => a - b);
   const sigma = spreads[spreads.length >> 1]! / 1.349;
-  return { blockSide, bw, bh, low, high, deviations, sigma, noise: Math.max(MIN_NOISE, 3 * sigma) };
+  return { blockSide, bw, bh, low, high, sigma, noise: Math.max(MIN_NOISE, 3 * sigma) };
 }
 
 /** Contrast of every pixel over one background level, on the ink's side only. */

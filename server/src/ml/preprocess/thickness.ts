@@ -31,16 +31,21 @@ const MAX_THINNING = 0.5;
 export function strokeWidth({ ink, width }: InkMap, box: PixelBox): number {
   let area = 0;
   let perimeter = 0;
-  const at = (x: number, y: number): number => (x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1 ? 0 : ink[y * width + x]!);
-  for (let y = box.y0 - 1; y <= box.y1; y++) {
-    for (let x = box.x0 - 1; x <= box.x1; x++) {
-      const v = at(x, y);
+  // Each pixel against its right and lower neighbours; the ring just
+  // outside the box (up and left) adds the edges facing out of it.
+  for (let y = box.y0; y <= box.y1; y++) {
+    const row = y * width;
+    const last = y === box.y1;
+    for (let x = box.x0, i = row + box.x0; x <= box.x1; x++, i++) {
+      const v = ink[i]!;
       area += v;
-      const dx = at(x + 1, y) - v;
-      const dy = at(x, y + 1) - v;
+      const dx = (x < box.x1 ? ink[i + 1]! : 0) - v;
+      const dy = (last ? 0 : ink[i + width]!) - v;
       if (dx !== 0 || dy !== 0) perimeter += Math.sqrt(dx * dx + dy * dy);
     }
+    perimeter += ink[row + box.x0]!; // from the pixel left of the box
   }
+  for (let x = box.x0; x <= box.x1; x++) perimeter += ink[box.y0 * width + x]!; // from the row above
   return perimeter > 0 ? (2 * area) / perimeter : 0;
 }
 
