@@ -1,3 +1,4 @@
+export { wrapBatchNorm } from './batch-norm.js';
 export { conv2dBackpropFilterWasm, conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 export { conv2dBackpropInputWasm, conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 export { wrapMatMulTransposes } from './matmul-transposes.js';

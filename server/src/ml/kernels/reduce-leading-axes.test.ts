@@ -44,6 +44,19 @@ for (const op of ['sum', 'mean'] as const) {
   }
 }
 
+test('sums a [32, 28, 28, 8] activation over its batch and spatial axes within float32 accuracy', async () => {
+  const big: [number, number, number, number] = [32, 28, 28, 8];
+  const run = async (backend: 'cpu' | 'wasm') => {
+    await tf.setBackend(backend);
+    // Offset values so the sum does not cancel to near zero.
+    return tf.tidy(() => tf.tensor4d(seededValues(32 * 28 * 28 * 8, 43), big).add(0.5).sum([0, 1, 2]).dataSync() as Float32Array);
+  };
+  const expected = await run('cpu');
+  const actual = await run('wasm');
+  const error = scaledMaxError(actual, expected);
+  assert.ok(error < 1e-5, `sum differs from cpu by ${error.toExponential(2)} of its scale`);
+});
+
 test('sums int32 tensors over leading axes exactly, as int32', async () => {
   const expected = await reduce('cpu', 'sum', [0, 1], false, 'int32');
   const actual = await reduce('wasm', 'sum', [0, 1], false, 'int32');

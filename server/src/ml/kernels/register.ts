@@ -1,6 +1,7 @@
 import {
   _FusedMatMul,
   BatchMatMul,
+  FusedBatchNorm,
   getKernel,
   Mean,
   registerKernel,
@@ -10,6 +11,7 @@ import {
 } from '@tensorflow/tfjs';
 // Evaluated first so the backend's own registrations cannot overwrite ours later.
 import '@tensorflow/tfjs-backend-wasm';
+import { wrapBatchNorm } from './batch-norm.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { wrapMatMulTransposes } from './matmul-transposes.js';
@@ -26,6 +28,7 @@ const wrappers: readonly { kernelName: string; wrap: (native: KernelConfig) => K
   { kernelName: _FusedMatMul, wrap: wrapMatMulTransposes },
   { kernelName: Sum, wrap: (native) => wrapLeadingAxesReduction(native, false) },
   { kernelName: Mean, wrap: (native) => wrapLeadingAxesReduction(native, true) },
+  { kernelName: FusedBatchNorm, wrap: wrapBatchNorm },
 ];
 
 /** Wrapper configs by kernel name, built once around the backend's own kernel. */
