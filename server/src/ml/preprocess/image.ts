@@ -30,6 +30,10 @@ export function preprocessRgba(rgba: Uint8Array | Uint8ClampedArray, width: numb
   const map = inkMapFromRgba(rgba, width, height);
   const box = digitBox(map);
   if (!box) throw emptyDrawing('The image is blank: it holds no visible digit.');
+  const extent = Math.max(box.x1 - box.x0 + 1, box.y1 - box.y0 + 1);
+  if (extent < Math.max(MIN_DIGIT_PIXELS, MIN_DIGIT_SHARE * Math.max(map.width, map.height))) {
+    throw emptyDrawing(`The image holds only a speck (${extent} px across): it needs a visible digit.`);
+  }
   const corrected = normaliseThickness(map, box);
   return corrected ? placeInFrame(corrected.map, corrected.box) : placeInFrame(map, box);
 }
@@ -54,6 +58,14 @@ function validateImage(rgba: unknown, width: unknown, height: unknown): void {
     throw badInput(`expects ${pixels * 4} RGBA bytes for a ${width} × ${height} image, got ${rgba.length}`);
   }
 }
+
+/**
+ * Smallest digit, in ink-map pixels along its longer side, and as a share of
+ * the image's longer side: below both, the ink is a speck or a dot (1% of a
+ * phone photo is still 40 px).
+ */
+const MIN_DIGIT_PIXELS = 4;
+const MIN_DIGIT_SHARE = 0.01;
 
 /**
  * Columns (rows) holding at most this share of the fullest one's ink count

@@ -295,6 +295,9 @@ describe('preprocessRgba', () => {
     assertRejects(() => preprocessRgba(flat([0, 0, 0, 255]), 64, 48), 'EMPTY_DRAWING');
     assertRejects(() => preprocessRgba(flat([0, 0, 0, 0]), 64, 48), 'EMPTY_DRAWING', /transparent/);
     assertRejects(() => preprocessRgba(flat([128, 128, 128, 255], 1, 1), 1, 1), 'EMPTY_DRAWING');
+    // A 3 px speck on a 600 px image (a digit needs 1% of the side, 6 px).
+    const speck = rasterise([[{ x: 100, y: 120 }]], 600, 600, 2.5);
+    assertRejects(() => preprocessRgba(speck, 600, 600), 'EMPTY_DRAWING', /speck \(\d px across\)/);
     // Paper grain and a barely visible smudge are not a digit.
     let seed = 3;
     const grain = new Uint8Array(200 * 200 * 4);
