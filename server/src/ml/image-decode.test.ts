@@ -81,6 +81,16 @@ describe('decodeDataUrl', () => {
     assert.ok(meanAbsDiff(a, b) < 0.03, `\n${picture(a)}\n${picture(b)}`);
   });
 
+  it('preprocesses dark-on-light and light-on-dark PNGs of the same drawing to the same digit', () => {
+    const decode = (ink: [number, number, number, number], paper: [number, number, number, number]) => {
+      const { rgba, width, height } = decodeDataUrl(pngUrl(pngBytes(rasterise(seven, 280, 280, 20, ink, paper), 280, 280)));
+      return preprocessRgba(rgba, width, height);
+    };
+    const darkOnLight = decode([10, 10, 10, 255], [245, 245, 245, 255]);
+    const lightOnDark = decode([235, 235, 235, 255], [18, 18, 24, 255]);
+    assert.ok(meanAbsDiff(darkOnLight, lightOnDark) < 0.01, `\n${picture(darkOnLight)}\n${picture(lightOnDark)}`);
+  });
+
   it('preprocesses a transparent canvas PNG like the same drawing on white', () => {
     const reference = preprocessRgba(rasterise(seven, 280, 280, 20), 280, 280);
     for (const ink of [[0, 0, 0, 255], [255, 255, 255, 255], [30, 60, 200, 255]] as const) {

@@ -60,9 +60,9 @@ function validateImage(rgba: unknown, width: unknown, height: unknown): void {
 }
 
 /**
- * Smallest digit, in ink-map pixels along its longer side, and as a share of
- * the image's longer side: below both, the ink is a speck or a dot (1% of a
- * phone photo is still 40 px).
+ * A digit's longer side must span at least `MIN_DIGIT_PIXELS` ink-map
+ * pixels and `MIN_DIGIT_SHARE` of the image's longer side; less is a speck
+ * or a dot (1% of a 4000 px phone photo is 40 px).
  */
 const MIN_DIGIT_PIXELS = 4;
 const MIN_DIGIT_SHARE = 0.01;
