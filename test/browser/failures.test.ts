@@ -39,13 +39,16 @@ describe('Draw page when things go wrong', { timeout: 180_000 }, () => {
       const problem = page.getByTestId('api-problem');
       await problem.waitFor();
       assert.match((await problem.textContent()) ?? '', /Can't reach the server/);
+      await page.getByText('Answer for an earlier version').waitFor();
       await saveScreenshot(page, 'draw-server-unreachable-light');
 
       await app.restartServer();
       // The socket retries with a backoff capped near 10 s.
       await badge.filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
       await page.getByRole('button', { name: 'Redo' }).click();
-      await page.getByTestId('top-digit').filter({ hasText: /^\d$/ }).waitFor();
+      // The fresh answer replaces the dimmed earlier one and the message goes.
+      await page.getByText(/^\d+(\.\d)?% sure$/).waitFor();
+      assert.match((await page.getByTestId('top-digit').textContent()) ?? '', /^\d$/);
       assert.equal(await problem.count(), 0, 'the problem is gone once an answer arrives');
     } finally {
       await context.close();
