@@ -10,7 +10,7 @@ const openHandles = (): string[] => process.getActiveResourcesInfo().filter((typ
  * file closed everything. Sockets closed by the peer take a moment to go, so
  * this waits up to `timeoutMs` before failing.
  */
-export async function assertNoOpenHandles(timeoutMs = 3_000): Promise<void> {
+export async function assertNoOpenHandles(timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (openHandles().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(openHandles(), [], 'a server, socket or child process was left open');
