@@ -2,6 +2,7 @@ import { Arg, FieldResolver, Float, ID, Mutation, Query, Resolver, Root, Subscri
 import type { GraphQLResolveInfo } from 'graphql';
 import type { ModelVersionEntity } from '../db/entities/model-version.entity.js';
 import { apiError, ErrorCode } from '../errors.js';
+import type { ModelReloader } from '../services/model-registry.reloader.js';
 import type { ModelRegistryService } from '../services/model-registry.service.js';
 import type { ModelService } from '../services/model.service.js';
 import {
@@ -35,6 +36,7 @@ export class TrainingModelResolver {
     private readonly models: ModelService,
     private readonly registry: ModelRegistryService,
     private readonly training: TrainingService,
+    private readonly reloader: ModelReloader,
   ) {}
 
   @Query(() => ModelVersion, { description: 'One model version with its metrics. Errors: NOT_FOUND.' })
@@ -50,7 +52,10 @@ export class TrainingModelResolver {
       'loads its weights, then switches and sends `modelActivated`. Errors: NOT_FOUND, BAD_USER_INPUT (a failed version).',
   })
   async activateModel(@Arg('id', () => ID) id: string): Promise<ModelVersion> {
-    return toModelVersion(await this.registry.activate(id));
+    const version = await this.registry.activate(id);
+    // Answer once this instance classifies with it (the others switch on the NOTIFY).
+    await this.reloader.reload(id);
+    return toModelVersion(version);
   }
 
   @Subscription(() => ModelVersion, {

@@ -2,7 +2,7 @@ import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscript
 import type { GraphQLResolveInfo } from 'graphql';
 import type { TrainingEventRecord } from '../events/topics.js';
 import type { ModelService } from '../services/model.service.js';
-import { compactHistory, type TrainingEventsService } from '../services/training-events.service.js';
+import type { TrainingEventsService } from '../services/training-events.service.js';
 import type { TrainingJobRecord, TrainingService } from '../services/training.service.js';
 import { ModelVersion, toModelVersion } from './model-version.type.js';
 import { TrainingInput } from './training.input.js';
@@ -96,12 +96,12 @@ export class TrainingResolver {
 
   @FieldResolver(() => [TrainingEvent])
   async events(@Root() job: TrainingJob): Promise<TrainingEvent[]> {
-    return compactHistory(await this.history.history(job.id)).map(toTrainingEvent);
+    return (await this.history.compactHistory(job.id)).map(toTrainingEvent);
   }
 
   @FieldResolver(() => [TrainingEvent])
   async epochs(@Root() job: TrainingJob): Promise<TrainingEvent[]> {
-    return (await this.history.history(job.id)).filter((e) => e.type === 'EPOCH').map(toTrainingEvent);
+    return (await this.history.ofType(job.id, 'EPOCH')).map(toTrainingEvent);
   }
 }
 

@@ -91,7 +91,7 @@ export async function startTrainingFeature(options: TrainingFeatureOptions): Pro
 
     let closed: Promise<void> | undefined;
     return {
-      resolvers: [new TrainingResolver(training, events, models), new TrainingEventResolver(models), new TrainingModelResolver(models, registry, training)],
+      resolvers: [new TrainingResolver(training, events, models), new TrainingEventResolver(models), new TrainingModelResolver(models, registry, training, reloader)],
       worker,
       training,
       registry,

@@ -21,14 +21,6 @@ function toRecord(row: EventRow): TrainingEventRecord {
   return { ...row.payload, type: row.type, jobId: row.job_id, seq: row.seq, at: row.created_at.toISOString() };
 }
 
-/**
- * Of a stored history, what a late subscriber needs: every event except
- * BATCH ticks that a later event has superseded (the current one is kept).
- */
-export function compactHistory(events: readonly TrainingEventRecord[]): TrainingEventRecord[] {
-  return events.filter((e, i) => e.type !== 'BATCH' || i === events.length - 1);
-}
-
 // One round trip: take the job's next seq, store the event, NOTIFY it (inline
 // when it fits in a NOTIFY, else only its key). Nothing happens for an
 // unknown job. $6 repeats $4 as text so `at` is exactly the ISO string sent.
@@ -83,6 +75,38 @@ export class TrainingEventsService {
   }
 
   /**
+   * What a late subscriber needs of the history: every event except BATCH
+   * ticks a later event superseded (the newest event is always kept, so its
+   * seq is the last one stored).
+   */
+  async compactHistory(jobId: string): Promise<TrainingEventRecord[]> {
+    const rows: EventRow[] = await this.db.query(
+      `SELECT job_id, seq, type, payload, created_at FROM training_events
+       WHERE job_id = $1 AND (type <> 'BATCH' OR seq = (SELECT max(seq) FROM training_events WHERE job_id = $1))
+       ORDER BY seq`,
+      [jobId],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** The stored events of one type, oldest first (EPOCH: the training curve so far). */
+  async ofType(jobId: string, type: TrainingEventRecord['type']): Promise<TrainingEventRecord[]> {
+    const rows: EventRow[] = await this.db.query(
+      `SELECT job_id, seq, type, payload, created_at FROM training_events WHERE job_id = $1 AND type = $2 ORDER BY seq`,
+      [jobId, type],
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Drops the BATCH ticks of a job that ended (inside `via`, the transaction
+   * recording its end): no subscriber reads them again, EPOCH events keep the curve.
+   */
+  async pruneTicks(jobId: string, via: Queryable): Promise<void> {
+    await via.query(`DELETE FROM training_events WHERE job_id = $1 AND type = 'BATCH'`, [jobId]);
+  }
+
+  /**
    * Follows job `jobId`: first its history (compacted), then each new event
    * as it is announced by whichever process runs the job. A missed
    * notification (a gap in `seq`, an event too big to inline, a LISTEN
@@ -125,10 +149,7 @@ export class TrainingEventsService {
     });
 
     step(async () => {
-      const history = await this.history(jobId);
-      for (const event of compactHistory(history)) deliver(event);
-      // Superseded BATCH ticks count as seen.
-      lastSeq = Math.max(lastSeq, history.at(-1)?.seq ?? 0);
+      for (const event of await this.compactHistory(jobId)) deliver(event);
     });
     return queue;
   }

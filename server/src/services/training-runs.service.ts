@@ -186,6 +186,7 @@ export class TrainingRunService {
          WHERE id = $1`,
         [jobId, version.id],
       );
+      await this.events.pruneTicks(jobId, tx);
       await this.events.append(
         jobId,
         {
@@ -281,6 +282,7 @@ export class TrainingRunService {
       `UPDATE training_jobs SET status = $2, error = $3, finished_at = now() WHERE id = $1`,
       [jobId, status, error],
     );
+    await this.events.pruneTicks(jobId, tx);
     await this.events.append(jobId, { type: status === 'failed' ? 'FAILED' : 'CANCELLED', error }, tx);
   }
 }
