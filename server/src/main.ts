@@ -17,19 +17,22 @@ import { openDatabase } from './db/data-source.js';
 import { coerceError } from './errors.js';
 import { createApolloServer } from './graphql/apollo.js';
 import { ResolverContainer } from './graphql/container.js';
-import { parseClientId, type Context } from './graphql/context.js';
+import type { Context } from './graphql/context.js';
 import { ModelResolver } from './graphql/model.resolver.js';
 import { PredictionResolver } from './graphql/prediction.resolver.js';
 import { createAppPubSub } from './graphql/pubsub.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { attachGraphQLWebSocket } from './graphql/ws.js';
 import { mountRoutes } from './http/app.js';
+import { exportRouter } from './http/export.js';
 import { createLogger, type Logger } from './logger.js';
 import { startTrainingFeature } from './jobs/setup.js';
 import { initBackend } from './ml/backend.js';
 import { ClassifierService } from './services/classifier.service.js';
 import { ModelService } from './services/model.service.js';
+import { ExportService } from './services/export.service.js';
 import { PredictionService } from './services/prediction.service.js';
+import { userDataResolvers } from './graphql/user-data.js';
 
 export interface RunningServer {
   /** `http://host:port` (127.0.0.1 when bound to all interfaces). */
@@ -133,7 +136,12 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     const pubSub = createAppPubSub();
     const predictions = new PredictionService(db.dataSource, classifier, pubSub, config, logger);
     const schema = await buildAppSchema({
-      container: new ResolverContainer([new PredictionResolver(predictions, models), new ModelResolver(models), ...training.resolvers]),
+      container: new ResolverContainer([
+        new PredictionResolver(predictions, models),
+        new ModelResolver(models),
+        ...training.resolvers,
+        ...userDataResolvers(db.dataSource, pubSub, models),
+      ]),
       pubSub,
     });
     training.bindSchema(schema);
@@ -171,12 +179,15 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
         },
       },
       graphql: expressMiddleware(apollo, {
-        context: async ({ req, res }): Promise<Context> => ({
+        context: async ({ res }): Promise<Context> => ({
           requestId: String(res.locals.requestId),
-          clientId: parseClientId(req.headers['x-client-id']),
+          // Set by the clientIdCookie middleware: x-client-id, else the cookie (a new one on first visit).
+          clientId: (res.locals.clientId as string | null | undefined) ?? null,
+          isAdmin: false,
           logger: (res.locals.logger as Logger | undefined) ?? logger,
         }),
       }),
+      routes: [exportRouter({ exports: new ExportService(db.dataSource), logger })],
       client: await loadClientHandler(logger),
     });
 

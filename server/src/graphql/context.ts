@@ -1,19 +1,36 @@
 import type { Logger } from '../logger.js';
+import type { Viewer } from '../services/access.js';
 
-/** What every resolver gets, over HTTP and over WebSocket alike. */
-export interface Context {
+/**
+ * What every resolver gets, over HTTP and over WebSocket alike. `clientId`
+ * and `isAdmin` make it a `Viewer`: services decide access from them alone
+ * (see `services/access.ts`).
+ */
+export interface Context extends Viewer {
   requestId: string;
-  /** The caller's `x-client-id` (HTTP) or `connectionParams.clientId` (WebSocket), if any. */
+  /** The caller's anonymous id: `connectionParams.clientId` (WebSocket), `x-client-id`, or the `mnist_client_id` cookie. */
   clientId: string | null;
+  /** Admin callers see and change every client's data. Always false until admin tokens exist (issue 6). */
+  isAdmin: boolean;
   logger: Logger;
 }
 
+/** A UUID (what the cookie holds) or any other 8 to 64 letters, digits, `_` or `-`. */
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+export type ClientIdCheck = { ok: true; clientId: string | null } | { ok: false; message: string };
+
 /**
- * A client id as given by an untrusted caller: 1 to 128 printable ASCII
- * characters, else null (an unusable id is ignored rather than refused, as
- * it only ties predictions together).
+ * Checks a client id a caller sent explicitly (`x-client-id`,
+ * `connectionParams.clientId`): absent (undefined or null) gives null, a
+ * well-formed id itself, anything else a message naming `field`.
  */
-export function parseClientId(value: unknown): string | null {
-  const text = Array.isArray(value) ? value[0] : value;
-  return typeof text === 'string' && /^[\x21-\x7e]{1,128}$/.test(text) ? text : null;
+export function checkClientId(value: unknown, field: string): ClientIdCheck {
+  if (value === undefined || value === null) return { ok: true, clientId: null };
+  if (typeof value === 'string' && CLIENT_ID_PATTERN.test(value)) return { ok: true, clientId: value };
+  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : `a ${typeof value}`;
+  return {
+    ok: false,
+    message: `${field} must be a UUID or 8 to 64 letters, digits, "_" or "-", got ${shown}; omit it to use the mnist_client_id cookie`,
+  };
 }

@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { apiError, ErrorCode } from '../errors.js';
+import { owns } from '../services/access.js';
 import type { ModelService } from '../services/model.service.js';
 import { fromPayload } from '../services/prediction.record.js';
 import type { PredictionService } from '../services/prediction.service.js';
@@ -16,10 +17,13 @@ export class PredictionResolver {
     private readonly models: ModelService,
   ) {}
 
-  @Query(() => Prediction, { nullable: true, description: 'A stored prediction, or null when there is none with this id.' })
-  async prediction(@Arg('id', () => ID) id: string): Promise<Prediction | null> {
+  @Query(() => Prediction, {
+    nullable: true,
+    description: "One of the caller's predictions, or null when there is none with this id (or it is another client's).",
+  })
+  async prediction(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<Prediction | null> {
     const record = await this.predictions.findById(id);
-    return record && toPrediction(record);
+    return record && owns(context, record.clientId) ? toPrediction(record) : null;
   }
 
   @Mutation(() => Prediction, {
@@ -33,10 +37,15 @@ export class PredictionResolver {
 
   @Subscription(() => Prediction, {
     topics: Topic.PREDICTION_ADDED,
-    description: 'Every prediction, once it is stored.',
+    description: "Every client's predictions, once stored (the live feed); `mine` tells the caller's own.",
   })
   predictionAdded(@Root() payload: PredictionAddedPayload): Prediction {
     return toPrediction(fromPayload(payload));
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether the caller owns it: may see it in its history, label and delete it.' })
+  mine(@Root() prediction: Prediction, @Ctx() context: Context): boolean {
+    return owns(context, prediction.clientId);
   }
 
   @FieldResolver(() => ModelVersion)

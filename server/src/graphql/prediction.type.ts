@@ -41,6 +41,9 @@ export class Prediction {
   /** Resolved to `model` by the resolver. */
   modelVersionId!: string;
 
+  /** Who made it; never shown, resolved to `mine`. */
+  clientId!: string | null;
+
   @Field(() => ModelVersion, { description: 'The model version that answered.' })
   model?: ModelVersion;
 
@@ -61,6 +64,7 @@ export function toPrediction(record: PredictionRecord): Prediction {
     pixels: Array.from(record.pixels, (byte) => byte / 255),
     inputKind: record.inputKind,
     modelVersionId: record.modelVersionId,
+    clientId: record.clientId,
     createdAt: record.createdAt,
     labeledAt: record.labeledAt,
   });

@@ -9,6 +9,8 @@ import type { InputKind } from '../db/entities/prediction.entity.js';
 
 export const Topic = {
   PREDICTION_ADDED: 'PREDICTION_ADDED',
+  /** A prediction's label was set, changed or cleared. */
+  PREDICTION_LABELED: 'PREDICTION_LABELED',
 } as const;
 
 /** A stored prediction, as published after `classify` committed it. */
@@ -30,6 +32,8 @@ export interface PredictionAddedPayload {
 
 export type Topics = {
   [Topic.PREDICTION_ADDED]: [PredictionAddedPayload];
+  /** The prediction as stored after the change. */
+  [Topic.PREDICTION_LABELED]: [PredictionAddedPayload];
 };
 
 export type AppPubSub = PubSub<Topics>;

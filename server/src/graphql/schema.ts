@@ -9,13 +9,29 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, emitSchemaDefinitionFile, type ContainerType } from 'type-graphql';
 import { REPO_ROOT } from '../config.js';
+import { DatasetResolver } from './dataset.resolver.js';
+import { HistoryResolver } from './history.resolver.js';
+import { LabelResolver } from './label.resolver.js';
+import { MnistSampleResolver } from './mnist-sample.resolver.js';
 import { ModelResolver } from './model.resolver.js';
+import { PerformanceResolver } from './performance.resolver.js';
 import { PredictionResolver } from './prediction.resolver.js';
 import { TrainingModelResolver } from './training-model.resolver.js';
 import { TrainingEventResolver, TrainingResolver } from './training.resolver.js';
 import type { AppPubSub } from './pubsub.js';
 
-export const RESOLVERS = [PredictionResolver, ModelResolver, TrainingResolver, TrainingEventResolver, TrainingModelResolver] as const;
+export const RESOLVERS = [
+  PredictionResolver,
+  ModelResolver,
+  TrainingResolver,
+  TrainingEventResolver,
+  TrainingModelResolver,
+  HistoryResolver,
+  LabelResolver,
+  PerformanceResolver,
+  DatasetResolver,
+  MnistSampleResolver,
+] as const;
 
 /** Where the committed schema lives. */
 export const SCHEMA_FILE = join(REPO_ROOT, 'schema.graphql');

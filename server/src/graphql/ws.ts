@@ -3,14 +3,15 @@
  * `/graphql` path, beside Apollo's HTTP handler on the same path. The only
  * file that knows about the `ws` package.
  */
-import type { Server } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { maskInternalError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { parseClientId, type Context } from './context.js';
+import { clientIdFromHeaders } from '../http/client-id.js';
+import { checkClientId, type Context } from './context.js';
 import { depthLimit } from './depth-limit.js';
 
 export interface WebSocketOptions {
@@ -28,6 +29,20 @@ export interface GraphQLWebSocket {
   dispose(): Promise<void>;
 }
 
+/** Close code for a connection refused for a malformed `connectionParams.clientId` or `x-client-id`. */
+export const CLOSE_BAD_CLIENT_ID = 4400;
+export const BAD_CLIENT_ID_REASON = 'Bad client id (connectionParams.clientId or x-client-id): use a UUID or 8 to 64 of A-Za-z0-9_-';
+
+/**
+ * The client id of a connection: `connectionParams.clientId`, else the
+ * upgrade request's `x-client-id` header, else its cookie.
+ */
+function connectionClientId(params: Record<string, unknown>, headers: IncomingHttpHeaders): { clientId: string | null } | { message: string } {
+  const check = checkClientId(params.clientId, 'connectionParams.clientId');
+  if (!check.ok) return { message: check.message };
+  return check.clientId !== null ? { clientId: check.clientId } : clientIdFromHeaders(headers);
+}
+
 export function attachGraphQLWebSocket(options: WebSocketOptions): GraphQLWebSocket {
   const { logger, production } = options;
   const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayload });
@@ -37,12 +52,21 @@ export function attachGraphQLWebSocket(options: WebSocketOptions): GraphQLWebSoc
       schema: options.schema,
       isProd: production,
       validate: (schema, document) => validate(schema, document, rules),
+      onConnect: (ctx) => {
+        const found = connectionClientId(ctx.connectionParams ?? {}, ctx.extra.request.headers);
+        if (!('message' in found)) return true;
+        // graphql-ws would close with 4403 Forbidden; say what is wrong instead (its own close then has no
+        // effect). A close reason is at most 123 bytes, so it does not echo the value.
+        ctx.extra.socket.close(CLOSE_BAD_CLIENT_ID, BAD_CLIENT_ID_REASON);
+        return false;
+      },
       context: (ctx): Context => {
         const requestId = randomUUID();
-        const params = ctx.connectionParams ?? {};
+        const found = connectionClientId(ctx.connectionParams ?? {}, ctx.extra.request.headers);
         return {
           requestId,
-          clientId: parseClientId(params.clientId) ?? parseClientId(ctx.extra.request.headers['x-client-id']),
+          clientId: 'clientId' in found ? found.clientId : null,
+          isAdmin: false,
           logger: logger.child({ reqId: requestId, transport: 'ws' }),
         };
       },

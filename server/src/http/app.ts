@@ -5,6 +5,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 import { bodyErrorHandler } from './body-errors.js';
+import { clientIdCookie, rejectBadClientId } from './client-id.js';
 import { graphiqlRouter } from './graphiql.js';
 import { healthRouter, type Readiness } from './health.js';
 import { requestLogger } from './request-log.js';
@@ -18,6 +19,8 @@ export interface AppOptions {
   bodyLimit: number;
   /** The SvelteKit adapter-node handler, mounted last. */
   client?: RequestHandler;
+  /** Routers mounted after `/graphql`, before the client (the dataset exports). */
+  routes?: RequestHandler[];
 }
 
 /** Mounts everything on `app` (created first because the HTTP server needs it before Apollo starts). */
@@ -26,7 +29,10 @@ export function mountRoutes(app: Express, options: AppOptions): void {
   app.use(requestLogger(options.logger));
   app.use(healthRouter(options.readiness));
   app.use(graphiqlRouter());
-  app.use('/graphql', express.json({ limit: options.bodyLimit }), options.graphql);
+  // After /healthz, so that probes get no cookie.
+  app.use(clientIdCookie());
+  app.use('/graphql', rejectBadClientId(), express.json({ limit: options.bodyLimit }), options.graphql);
+  for (const route of options.routes ?? []) app.use(route);
   app.use(bodyErrorHandler(options.bodyLimit, options.logger));
   if (options.client) app.use(options.client);
 }

@@ -32,7 +32,7 @@ const toRecord = (row: PredictionEntity): PredictionRecord => ({
 });
 
 /** A `predictions` row as the pg driver returns it (RETURNING *). */
-interface PredictionRow {
+export interface PredictionRow {
   id: string;
   model_version_id: string;
   client_id: string | null;
@@ -46,7 +46,7 @@ interface PredictionRow {
   labeled_at: Date | null;
 }
 
-const fromRow = (row: PredictionRow): PredictionRecord => ({
+export const fromRow = (row: PredictionRow): PredictionRecord => ({
   id: row.id,
   modelVersionId: row.model_version_id,
   clientId: row.client_id,

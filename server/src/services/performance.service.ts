@@ -1,0 +1,197 @@
+/**
+ * Live performance of the models on people's drawings, from their labels,
+ * computed in SQL: one pass over the labelled rows grouped by
+ * (model, label, digit) — the per-model confusion matrices — and by time
+ * bucket, with grouping sets. Accuracy, per-class precision / recall / F1
+ * and the per-model comparison are derived from those counts in memory
+ * (at most models x 100 + buckets numbers), so the cost is one index-only
+ * scan of `predictions_labeled_created_at_idx` (or `..._client_idx` for `mine`).
+ */
+import type { DataSource } from 'typeorm';
+import { ownerCondition, type Viewer } from './access.js';
+import { timeRangeConditions } from './history.service.js';
+import { isUuid } from './model.service.js';
+import { badUserInput } from '../errors.js';
+import { queryRows } from './sql.js';
+
+export const TIME_BUCKETS = ['hour', 'day', 'week', 'month'] as const;
+export type TimeBucket = (typeof TIME_BUCKETS)[number];
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The bucket giving a readable series over `spanMs`: hours up to two days,
+ * days up to 90 days, weeks up to three years, else months (at most ~160
+ * points until the history is over 13 years long).
+ */
+export function bucketFor(spanMs: number): TimeBucket {
+  if (spanMs <= 2 * DAY_MS) return 'hour';
+  if (spanMs <= 90 * DAY_MS) return 'day';
+  if (spanMs <= 3 * 365 * DAY_MS) return 'week';
+  return 'month';
+}
+
+export interface PerformanceQuery {
+  /** Only predictions answered by this model version. */
+  modelId?: string | null;
+  /** Only predictions made at or after this time. */
+  from?: Date | null;
+  /** Only predictions made before this time. */
+  to?: Date | null;
+  /** Only the viewer's own predictions; otherwise every client's (aggregates only, no drawings). */
+  mine?: boolean | null;
+}
+
+export interface ClassPerformance {
+  digit: number;
+  /** Of the drawings the model called `digit`, the share labelled `digit`; null when it never answered `digit`. */
+  precision: number | null;
+  /** Of the drawings labelled `digit`, the share the model got right; null without any. */
+  recall: number | null;
+  /** Harmonic mean of precision and recall; null when either is null. */
+  f1: number | null;
+  /** Drawings labelled `digit`. */
+  support: number;
+}
+
+export interface PerformanceBucket {
+  /** Start of the bucket, UTC (weeks start on Monday). */
+  bucketStart: Date;
+  count: number;
+  correct: number;
+  accuracy: number;
+}
+
+export interface ModelPerformance {
+  modelVersionId: string;
+  labeledCount: number;
+  correctCount: number;
+  accuracy: number | null;
+}
+
+export interface PerformanceReport {
+  labeledCount: number;
+  correctCount: number;
+  /** correctCount / labeledCount; null without labels. */
+  accuracy: number | null;
+  /** 10x10 counts, row = true label, column = the model's answer. */
+  confusionMatrix: number[][];
+  perClass: ClassPerformance[];
+  /** Mean F1 over the digits that have one; null when none has. */
+  macroF1: number | null;
+  bucket: TimeBucket;
+  /** Buckets with at least one labelled prediction, oldest first. */
+  overTime: PerformanceBucket[];
+  /** Per model version, most labelled first. */
+  byModel: ModelPerformance[];
+}
+
+interface AggregateRow {
+  /** 0 for a (model, label, digit) row, 1 for a time-bucket row. */
+  by_time: number;
+  model_version_id: string | null;
+  label: number | null;
+  digit: number | null;
+  bucket_start: Date | null;
+  n: number;
+  correct: number;
+}
+
+const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
+
+/** Precision, recall and F1 of each digit from a confusion matrix (row = truth). */
+export function perClassFromConfusion(confusion: number[][]): ClassPerformance[] {
+  return confusion.map((row, digit) => {
+    const support = row.reduce((a, b) => a + b, 0);
+    const predicted = confusion.reduce((sum, r) => sum + r[digit], 0);
+    const hits = row[digit];
+    const precision = ratio(hits, predicted);
+    const recall = ratio(hits, support);
+    const f1 = precision === null || recall === null ? null : precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    return { digit, precision, recall, f1, support };
+  });
+}
+
+export class PerformanceService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * @throws GraphQLError BAD_USER_INPUT for a malformed `modelId` or `from` not before `to`
+   */
+  async report(viewer: Viewer, query: PerformanceQuery = {}): Promise<PerformanceReport> {
+    const params: unknown[] = [];
+    const conditions = ['p.label IS NOT NULL'];
+    if (query.mine) conditions.push(ownerCondition(viewer, 'p.client_id', params));
+    if (query.modelId !== undefined && query.modelId !== null) {
+      if (!isUuid(query.modelId)) {
+        throw badUserInput(`modelId must be a model version id (a UUID), got ${JSON.stringify(query.modelId.slice(0, 60))}`, 'modelId');
+      }
+      conditions.push(`p.model_version_id = $${params.push(query.modelId)}`);
+    }
+    conditions.push(...timeRangeConditions(query, 'p.created_at', params));
+    const where = conditions.join(' AND ');
+
+    const bucket = await this.chooseBucket(query, where, params);
+    // `bucket` comes from TIME_BUCKETS, never from the caller, so it can be inlined (GROUP BY must repeat the expression).
+    const bucketSql = `date_trunc('${bucket}', p.created_at, 'UTC')`;
+    const rows = await queryRows<AggregateRow>(
+      this.dataSource,
+      `SELECT GROUPING(p.model_version_id)::int AS by_time,
+              p.model_version_id, p.label, p.digit, ${bucketSql} AS bucket_start,
+              count(*)::int AS n, count(*) FILTER (WHERE p.label = p.digit)::int AS correct
+       FROM predictions p
+       WHERE ${where}
+       GROUP BY GROUPING SETS ((p.model_version_id, p.label, p.digit), (${bucketSql}))`,
+      params,
+    );
+
+    const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+    const models = new Map<string, ModelPerformance>();
+    const overTime: PerformanceBucket[] = [];
+    for (const row of rows) {
+      if (row.by_time) {
+        overTime.push({ bucketStart: row.bucket_start!, count: row.n, correct: row.correct, accuracy: row.correct / row.n });
+        continue;
+      }
+      confusion[row.label!][row.digit!] += row.n;
+      const id = row.model_version_id!;
+      const model = models.get(id) ?? { modelVersionId: id, labeledCount: 0, correctCount: 0, accuracy: null };
+      model.labeledCount += row.n;
+      model.correctCount += row.correct;
+      models.set(id, model);
+    }
+    overTime.sort((a, b) => a.bucketStart.getTime() - b.bucketStart.getTime());
+    const byModel = [...models.values()]
+      .map((m) => ({ ...m, accuracy: ratio(m.correctCount, m.labeledCount) }))
+      .sort((a, b) => b.labeledCount - a.labeledCount || a.modelVersionId.localeCompare(b.modelVersionId));
+    const labeledCount = byModel.reduce((sum, m) => sum + m.labeledCount, 0);
+    const correctCount = byModel.reduce((sum, m) => sum + m.correctCount, 0);
+    const perClass = perClassFromConfusion(confusion);
+    const f1s = perClass.map((c) => c.f1).filter((f): f is number => f !== null);
+    return {
+      labeledCount,
+      correctCount,
+      accuracy: ratio(correctCount, labeledCount),
+      confusionMatrix: confusion,
+      perClass,
+      macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : null,
+      bucket,
+      overTime,
+      byModel,
+    };
+  }
+
+  /** From the asked range, else from the first and last matching prediction (two index probes). */
+  private async chooseBucket(query: PerformanceQuery, where: string, params: unknown[]): Promise<TimeBucket> {
+    if (query.from && query.to) return bucketFor(query.to.getTime() - query.from.getTime());
+    const [span] = await queryRows<{ first: Date | null; last: Date | null }>(
+      this.dataSource,
+      `SELECT min(p.created_at) AS first, max(p.created_at) AS last FROM predictions p WHERE ${where}`,
+      params,
+    );
+    const first = query.from ?? span.first;
+    const last = query.to ?? span.last;
+    return first && last ? bucketFor(last.getTime() - first.getTime()) : 'day';
+  }
+}
