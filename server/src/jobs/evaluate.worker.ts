@@ -11,6 +11,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type * as tf from '@tensorflow/tfjs';
 import { loadModelFromArtifacts, type ModelArtifacts } from '../ml/artifacts.js';
 import { initBackend } from '../ml/backend.js';
+import { lowerThreadPriority } from '../ml/thread-priority.js';
 import { predictProbabilities } from '../ml/classifier.js';
 import { accuracy, evaluate } from '../ml/evaluate.js';
 import { loadMnist } from '../ml/mnist.js';
@@ -28,6 +29,8 @@ export interface EvaluateWorkerData {
   holdout: { images: Float32Array; labels: Uint8Array; ids: string[] };
   /** Points kept per ROC / PR curve. */
   curvePoints: number;
+  /** Nice value of this thread (Linux), so the API's request thread goes first. */
+  niceness: number;
 }
 
 export interface EvaluateWorkerResult {
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
   const port = parentPort!;
   const data = workerData as EvaluateWorkerData;
   const started = performance.now();
+  lowerThreadPriority(data.niceness);
   try {
     await initBackend();
     const test = loadMnist('test', data.testLimit);

@@ -32,6 +32,8 @@ export interface TrainTaskSettings {
   evalTestLimit: number;
   /** When the holdout is empty, validate each epoch on this many MNIST test digits. */
   fallbackValidation: number;
+  /** Nice value of the training and evaluation threads (Linux): requests on this process's main thread go first. */
+  threadNiceness: number;
 }
 
 export interface TrainTaskDeps {
@@ -184,7 +186,7 @@ class TrainingAttempt {
       options,
       { onBatch: (p) => this.onBatch(p), onEpochEnd: (e) => this.onEpoch(e) },
       this.controller.signal,
-      { batchIntervalMs: deps.settings.progressIntervalMs, cancelGraceMs: 5_000 },
+      { batchIntervalMs: deps.settings.progressIntervalMs, cancelGraceMs: 5_000, niceness: deps.settings.threadNiceness },
     );
 
     this.publish({ type: 'EVALUATING', epoch: params.epochs, epochs: params.epochs, progress: 1 });
@@ -199,6 +201,7 @@ class TrainingAttempt {
         testLimit: deps.settings.evalTestLimit,
         holdout: { images: toFloat(snapshot.userHoldout.pixels), labels: snapshot.userHoldout.labels, ids: snapshot.userHoldout.ids },
         curvePoints: 51,
+        niceness: deps.settings.threadNiceness,
       },
       this.controller.signal,
     );

@@ -48,6 +48,7 @@ export const DEFAULT_TRAIN_TASK_SETTINGS: TrainTaskSettings = {
   progressIntervalMs: 250,
   evalTestLimit: 10_000,
   fallbackValidation: 1_000,
+  threadNiceness: 10,
 };
 
 /** Starts a worker; resolves once it listens for jobs. */

@@ -11,12 +11,15 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { ModelArtifacts } from './artifacts.js';
 import { exportArtifacts } from './artifacts.js';
+import { lowerThreadPriority } from './thread-priority.js';
 import { train, type BatchProgress, type EpochResult, type TestEval, type TrainOptions } from './train.js';
 
 export interface TrainWorkerData {
   options: TrainOptions;
   /** Least milliseconds between two `batch` messages. @default 200 */
   batchIntervalMs?: number;
+  /** Nice value of this thread (Linux), so a server's request thread goes first. @default 0 // unchanged */
+  niceness?: number;
 }
 
 export type TrainWorkerMessage =
@@ -40,6 +43,7 @@ export type TrainWorkerCommand = { type: 'cancel' };
 async function main(): Promise<void> {
   const port = parentPort!;
   const data = workerData as TrainWorkerData;
+  if (data.niceness) lowerThreadPriority(data.niceness);
   const controller = new AbortController();
   port.on('message', (msg: unknown) => {
     if ((msg as TrainWorkerCommand | null)?.type === 'cancel') controller.abort();
