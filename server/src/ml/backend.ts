@@ -2,7 +2,8 @@
  * Chooses the TensorFlow.js backend once per process (or worker thread):
  * native TensorFlow through `@tensorflow/tfjs-node` when it is installed, else
  * WebAssembly (XNNPACK, SIMD) with the project's gradient kernels. The
- * pure-JS `cpu` backend is never selected: it trains the CNN ~50x slower.
+ * pure-JS `cpu` backend is never selected: it trains a CNN orders of magnitude
+ * slower (one batch-64 step of the small benchmark CNN took minutes here).
  */
 import * as tf from '@tensorflow/tfjs';
 // Registers the 'wasm' backend and its kernels. In Node (main thread or a
@@ -42,7 +43,9 @@ let selection: { promise: Promise<BackendName> } | undefined;
 /**
  * Selects and initialises the TensorFlow.js backend; later calls return the
  * first call's result without doing anything (concurrent calls share it).
- * On wasm it also registers the project's Conv2DBackpropFilter/Input kernels.
+ * Call it before the first tensor op: until then tfjs would pick a backend
+ * on its own. On wasm it also registers the project's kernels (conv2d
+ * gradients and fast paths for training ops, see `./kernels/register.ts`).
  *
  * Rejects with a message saying what to fix when `backend` is not one of
  * {@link BACKEND_CHOICES}, when `tensorflow` is forced but tfjs-node cannot
@@ -92,13 +95,13 @@ async function select(requested: BackendChoice, options: InitBackendOptions): Pr
     }
     fallbackReason = native.reason;
   }
-  registerProjectWasmKernels();
+  const kernels = registerProjectWasmKernels();
   if (!(await tf.setBackend('wasm'))) {
     throw new Error('the wasm backend failed to initialise (tfjs logged the cause above); check that @tensorflow/tfjs-backend-wasm is installed with its .wasm files');
   }
   await tf.ready();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  log(`tfjs backend: wasm (SIMD ${simd ? 'on' : 'off'}, project conv2d gradient kernels; ${fallbackReason})`);
+  log(`tfjs backend: wasm (SIMD ${simd ? 'on' : 'off'}, project kernels ${kernels.join(', ')}; ${fallbackReason})`);
   return 'wasm';
 }
 
