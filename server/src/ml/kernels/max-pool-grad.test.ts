@@ -1,54 +1,71 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { scaledMaxError, seededValues } from '../../../../test/helpers/conv-gradients.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { registerProjectWasmKernels } from './register.js';
 
 before(async () => {
+  // IS_TEST makes the engine throw when a kernel leaves backend data behind.
   tf.env().set('IS_TEST', true);
-  assert.ok(await tf.setBackend('wasm'));
-  tf.unregisterKernel(tf.MaxPoolGrad, 'wasm');
-  tf.registerKernel(maxPoolGradConfig);
+  registerProjectWasmKernels();
+  assert.ok(await tf.setBackend('wasm'), 'the wasm backend failed to initialise');
 });
 
-const cases: Array<{ shape: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }> = [
-  { shape: [3, 28, 28, 4], size: 2, stride: 2, pad: 'valid' },
-  { shape: [2, 7, 7, 5], size: 2, stride: 2, pad: 'valid' },
-  { shape: [2, 9, 8, 3], size: 3, stride: 2, pad: 'same' },
-  { shape: [2, 6, 6, 3], size: 3, stride: 1, pad: 'same' },
-  { shape: [1, 5, 7, 2], size: 2, stride: 1, pad: 'valid' },
+interface PoolCase {
+  shape: [number, number, number, number];
+  filter: number;
+  stride: number;
+  pad: 'same' | 'valid';
+}
+
+const cases: PoolCase[] = [
+  { shape: [2, 8, 8, 3], filter: 2, stride: 2, pad: 'valid' },
+  { shape: [2, 7, 9, 4], filter: 2, stride: 2, pad: 'same' },
+  { shape: [3, 9, 7, 2], filter: 3, stride: 1, pad: 'same' },
+  { shape: [2, 7, 9, 4], filter: 3, stride: 2, pad: 'same' },
+  { shape: [2, 10, 11, 5], filter: 2, stride: 3, pad: 'same' },
+  { shape: [2, 6, 6, 1], filter: 3, stride: 3, pad: 'valid' },
 ];
 
-async function poolGrad(backend: string, c: (typeof cases)[number], x: Float32Array, dy: Float32Array, dyShape: number[]): Promise<Float32Array> {
+/**
+ * dx of `sum(maxPool(relu(x)) * r)` for `x` of small integers, so windows
+ * hold ties (equal values and ReLU zeros) that must route like the cpu's.
+ */
+async function poolGradient(backend: 'cpu' | 'wasm', c: PoolCase, seed: number): Promise<Float32Array> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
-    const f = (xi: tf.Tensor) => tf.maxPool(xi as tf.Tensor4D, c.size, c.stride, c.pad);
-    return tf.grad(f)(tf.tensor4d(x, c.shape), tf.tensor(dy, dyShape)).dataSync() as Float32Array;
+    const size = c.shape.reduce((a, b) => a * b);
+    const x = tf.tensor4d(seededValues(size, seed).map((v) => Math.round(v * 3)), c.shape);
+    const yShape = tf.maxPool(x, c.filter, c.stride, c.pad).shape;
+    const r = tf.tensor(seededValues(yShape.reduce((a, b) => a * b), seed + 1), yShape);
+    const dx = tf.grad((xi: tf.Tensor) => tf.maxPool(tf.relu(xi) as tf.Tensor4D, c.filter, c.stride, c.pad).mul(r).sum())(x);
+    return dx.dataSync() as Float32Array;
   });
 }
 
-for (const c of cases) {
-  test(`matches the cpu max-pool gradient, ties included, for ${c.shape.join('×')} pool ${c.size}/${c.stride} ${c.pad}`, async () => {
-    const n = c.shape.reduce((a, b) => a * b, 1);
-    // Rounded values make ties common: the first maximum in row-major order must get the gradient.
-    const x = Float32Array.from({ length: n }, (_, i) => Math.round(Math.sin(i * 12.9898) * 3));
-    await tf.setBackend('cpu');
-    const dyShape = tf.tidy(() => tf.maxPool(tf.tensor4d(x, c.shape), c.size, c.stride, c.pad).shape);
-    const dy = Float32Array.from({ length: dyShape.reduce((a, b) => a * b, 1) }, (_, i) => Math.cos(i));
-    const expected = await poolGrad('cpu', c, x, dy, dyShape);
-    const actual = await poolGrad('wasm', c, x, dy, dyShape);
-    assert.equal(actual.length, expected.length);
-    for (let i = 0; i < n; i++) assert.ok(Math.abs(actual[i] - expected[i]) < 1e-5, `dx[${i}] ${actual[i]} vs ${expected[i]}`);
-  });
-}
+test('is the kernel registered for MaxPoolGrad on wasm', () => {
+  assert.equal(tf.getKernel(tf.MaxPoolGrad, 'wasm'), maxPoolGradConfig);
+});
 
-test('leaves no tensor or wasm buffer behind', async () => {
+cases.forEach((c, i) => {
+  test(`routes each window's gradient to its first maximum like cpu for a ${c.filter}×${c.filter} pool, stride ${c.stride}, ${c.pad} padding over ${c.shape.join('×')}`, async () => {
+    const expected = await poolGradient('cpu', c, 500 + i);
+    const actual = await poolGradient('wasm', c, 500 + i);
+    assert.ok(expected.some((v) => v !== 0), 'the reference gradient is all zero; the case tests nothing');
+    const error = scaledMaxError(actual, expected);
+    assert.ok(error < 1e-6, `max-pool gradient differs from cpu by ${error.toExponential(2)} of its scale`);
+  });
+});
+
+test('leaves no tensor or wasm buffer behind after a max-pool gradient', async () => {
   await tf.setBackend('wasm');
-  const x = tf.randomNormal([2, 8, 8, 3]);
-  const tensors = tf.memory().numTensors;
-  const ids = tf.engine().backend.numDataIds();
-  tf.grad((xi: tf.Tensor) => tf.maxPool(xi as tf.Tensor4D, 2, 2, 'valid').sum())(x).dispose();
-  assert.equal(tf.memory().numTensors, tensors);
-  assert.equal(tf.engine().backend.numDataIds(), ids);
+  const x = tf.tensor4d(seededValues(2 * 8 * 8 * 3, 9), [2, 8, 8, 3]);
+  const tensorsBefore = tf.memory().numTensors;
+  const idsBefore = tf.engine().backend.numDataIds();
+  const dx = tf.grad((xi: tf.Tensor) => tf.maxPool(xi as tf.Tensor4D, 2, 2, 'valid').sum())(x);
+  dx.dispose();
+  assert.equal(tf.memory().numTensors, tensorsBefore);
+  assert.equal(tf.engine().backend.numDataIds(), idsBefore);
   x.dispose();
 });
