@@ -7,9 +7,6 @@ declare global {
     // interface PageState {}
     // interface Platform {}
   }
-
-  /** Field names of the API's Mutation type, read from schema.graphql at build time (vite.config.ts). */
-  const __API_MUTATIONS__: readonly string[];
 }
 
 export {};

@@ -3,18 +3,10 @@
  * mouse, the live answer, undo/redo, clear and labelling from the keyboard.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { REPO_ROOT } from '../../server/src/config.js';
+import { assertNoOpenHandles } from '../helpers/handles.js';
 import { drawStroke, launchChromium, nextFrames, openPage, SEVEN, startApp, type App, type OpenedPage } from './harness.js';
-
-/**
- * Whether the API offers `labelPrediction`; the client is built from the same
- * schema.graphql and shows the label form only then.
- */
-const labelling = /^\s*labelPrediction\(/m.test(readFileSync(join(REPO_ROOT, 'schema.graphql'), 'utf8'));
 
 /** What a classify response carried, in the order the requests were sent. */
 interface Exchange {
@@ -37,6 +29,7 @@ describe('Draw page', { timeout: 180_000 }, () => {
   after(async () => {
     await browser?.close();
     await app?.close();
+    await assertNoOpenHandles();
   });
 
   beforeEach(async () => {
@@ -181,40 +174,42 @@ describe('Draw page', { timeout: 180_000 }, () => {
     assert.match((await topDigit().textContent()) ?? '', /^\d$/);
   });
 
-  test('shows the label form exactly when the API offers labelPrediction', async () => {
-    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
-    await settled();
-    const form = page.getByRole('form', { name: 'What did you draw?' });
-    assert.equal(await form.count(), labelling ? 1 : 0);
+  test('the label buttons wait for an answer and mark the model\'s guess', async () => {
+    const buttons = page.getByRole('group', { name: 'Label the drawing' }).getByRole('button');
+    assert.equal(await buttons.count(), 10);
+    for (const button of await buttons.all()) assert.equal(await button.isDisabled(), true, 'nothing to label yet');
     const sent = exchanges.length;
     await page.keyboard.press('3');
+    assert.equal(exchanges.length, sent, 'a digit key on an empty canvas sends nothing');
+
+    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
     await settled();
-    if (!labelling) {
-      assert.equal(exchanges.length, sent, 'a digit key sends nothing');
-      assert.equal(await strokeCount(), 2, 'a digit key leaves the drawing alone');
-    }
+    const answer = (await topDigit().textContent()) ?? '';
+    for (const button of await buttons.all()) assert.equal(await button.isDisabled(), false);
+    const guess = page.getByRole('button', { name: `${answer}, the model's guess` });
+    assert.equal(await guess.count(), 1, 'the guess is marked for screen readers too');
+    assert.match((await guess.getAttribute('class')) ?? '', /\bguess\b/);
   });
 
-  test(
-    'pressing a digit key labels the drawing, stores the label and starts a new drawing',
-    { todo: labelling ? false : 'schema.graphql has no labelPrediction yet; this runs and is reported until the server adds it' },
-    async () => {
-      for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
-      await settled();
-      const answer = (await topDigit().textContent()) ?? '';
-
-      await page.keyboard.press('7');
-      const status = page.getByTestId('label-status');
-      await status.filter({ hasText: 'Saved as 7' }).waitFor();
-      assert.match((await status.textContent()) ?? '', answer === '7' ? /got it right/ : new RegExp(`model said ${answer}`));
-      assert.equal(await strokeCount(), 0, 'the canvas is cleared for the next digit');
-
-      const labelled = await app.db.query<{ label: number; digit: number }>(
-        'SELECT label, digit FROM predictions WHERE label IS NOT NULL',
+  test('pressing a digit key labels the drawing, stores the label and starts a new drawing', async () => {
+    const labelledRows = async () =>
+      app.db.query<{ label: number; digit: number }>(
+        'SELECT label, digit FROM predictions WHERE label IS NOT NULL ORDER BY labeled_at DESC',
       );
-      assert.equal(labelled.length, 1, 'one prediction was labelled');
-      assert.equal(labelled[0]!.label, 7);
-      assert.equal(String(labelled[0]!.digit), answer, 'the labelled prediction is the one on screen');
-    },
-  );
+    const before = (await labelledRows()).length;
+    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    await settled();
+    const answer = (await topDigit().textContent()) ?? '';
+
+    await page.keyboard.press('7');
+    const status = page.getByTestId('label-status');
+    await status.filter({ hasText: 'Saved as 7' }).waitFor();
+    assert.match((await status.textContent()) ?? '', answer === '7' ? /got it right/ : new RegExp(`model said ${answer}`));
+    assert.equal(await strokeCount(), 0, 'the canvas is cleared for the next digit');
+
+    const labelled = await labelledRows();
+    assert.equal(labelled.length, before + 1, 'one more prediction is labelled');
+    assert.equal(labelled[0]!.label, 7);
+    assert.equal(String(labelled[0]!.digit), answer, 'the labelled prediction is the one on screen');
+  });
 });

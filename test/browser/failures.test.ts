@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { assertNoOpenHandles } from '../helpers/handles.js';
 import { drawStroke, launchChromium, openPage, saveScreenshot, SEVEN, startApp, type App } from './harness.js';
 
 async function drawSeven(page: Page): Promise<void> {
@@ -21,6 +22,7 @@ describe('Draw page when things go wrong', { timeout: 180_000 }, () => {
 
   after(async () => {
     await browser?.close();
+    await assertNoOpenHandles();
   });
 
   test('says the server is unreachable while it is down, then reconnects and answers again', async () => {

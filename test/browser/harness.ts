@@ -4,13 +4,12 @@
  * through playwright-core.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../server/src/config.js';
-import { startServer, type RunningServer } from '../../server/src/main.js';
-import { makeTempDir, withTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { createUntrainedModelDir, MISSING_MODEL_DIR, type TestModelDir } from '../helpers/model.js';
+import { withTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Debian's package (`apt-get install chromium`); playwright's own download is not used. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -39,7 +38,7 @@ export interface App {
   stopServer(): Promise<void>;
   /** Starts the server again on the same port and database. */
   restartServer(): Promise<void>;
-  /** Stops the server and drops the database and model folder. */
+  /** Stops the server and drops the database. */
   close(): Promise<void>;
 }
 
@@ -68,53 +67,40 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
   }
   const committed = join(REPO_ROOT, 'data', 'model');
   const trainedModel = options.model !== 'missing' && existsSync(join(committed, 'model.json'));
-  const undo: Array<() => Promise<void>> = [];
-  let server: RunningServer | undefined;
+  const db = await withTestDatabase();
+  const start = (port: number) =>
+    startTestServer({
+      db,
+      // The committed model when there is one, else the helper's untrained one.
+      model: options.model === 'missing' || trainedModel ? 'none' : 'untrained',
+      config: { port, ...(trainedModel ? { defaultModelDir: committed } : {}) },
+    });
+  let server: TestServer | undefined;
+  try {
+    server = await start(0);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const { port, url } = server;
   const stopServer = async () => {
     await server?.close();
     server = undefined;
   };
-  const close = async () => {
-    await stopServer();
-    for (const step of undo.reverse()) await step();
+  return {
+    url,
+    db,
+    trainedModel,
+    stopServer,
+    restartServer: async () => {
+      if (server) throw new Error('the server is running; stopServer() first');
+      server = await start(port);
+    },
+    close: async () => {
+      await stopServer();
+      await db.close();
+    },
   };
-  try {
-    const db = await withTestDatabase();
-    undo.push(() => db.close());
-    let model: TestModelDir | undefined;
-    if (options.model !== 'missing' && !trainedModel) {
-      model = await createUntrainedModelDir();
-      undo.push(() => model!.remove());
-    }
-    const dataDir = await makeTempDir('mnist-browser-data-');
-    undo.push(() => rm(dataDir, { recursive: true, force: true }));
-    const start = (port: number) =>
-      startServer({
-        port,
-        host: '127.0.0.1',
-        databaseUrl: db.url,
-        dataDir,
-        nodeEnv: 'test',
-        logLevel: 'error',
-        defaultModelDir: options.model === 'missing' ? MISSING_MODEL_DIR : (model?.dir ?? committed),
-      });
-    server = await start(0);
-    const { port, url } = server;
-    return {
-      url,
-      db,
-      trainedModel,
-      stopServer,
-      restartServer: async () => {
-        if (server) throw new Error('the server is running; stopServer() first');
-        server = await start(port);
-      },
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
 }
 
 /** Launches headless Chromium; the caller closes it. */

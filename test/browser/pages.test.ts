@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { assertNoOpenHandles } from '../helpers/handles.js';
 import {
   drawStroke,
   launchChromium,
@@ -58,6 +59,7 @@ describe('client pages', { timeout: 240_000 }, () => {
   after(async () => {
     await browser?.close();
     await app?.close();
+    await assertNoOpenHandles();
   });
 
   for (const theme of THEMES) {
