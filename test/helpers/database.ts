@@ -71,6 +71,12 @@ export async function withTestDatabase(): Promise<TestDatabase> {
   }
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   let closed: Promise<void> | undefined;
+  // pool.end() resolves before its sockets are gone; when the database is then
+  // dropped or stopped, an idle client still hears "terminating connection",
+  // which the pool re-emits and, with no listener, would crash the test process.
+  pool.on('error', (error) => {
+    if (!closed) throw error;
+  });
   return {
     url,
     async query<Row extends object>(sql: string, params: unknown[] = []) {

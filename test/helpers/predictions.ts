@@ -12,6 +12,8 @@ export interface SeedOptions {
   count: number;
   /** Owner of every row; null for none. */
   clientId: string | null;
+  /** SQL expression of the owner of row `i`, instead of `clientId`. */
+  clientIdSql?: string;
   /** SQL expression of the model's answer for row `i` (1-based), e.g. `(i % 10)`. @default '(i % 10)' */
   digit?: string;
   /** SQL expression of the label for row `i`, or `NULL`. @default 'NULL' */
@@ -20,6 +22,8 @@ export interface SeedOptions {
   createdAt?: string;
   /** Model version; the first one when omitted. */
   modelVersionId?: string;
+  /** First value of `i` (rows are numbered `start` to `start + count - 1`). @default 1 */
+  start?: number;
 }
 
 /**
@@ -35,12 +39,12 @@ export async function seedPredictions(db: TestDatabase, options: SeedOptions): P
   const label = options.label ?? 'NULL';
   await db.query(
     `INSERT INTO predictions (model_version_id, client_id, pixels, probabilities, digit, confidence, label, input_kind, created_at, labeled_at)
-     SELECT $1, $2, set_byte($3::bytea, 0, i % 256), array_fill(0.1::real, ARRAY[10]), d, 0.1, l, 'pixels', c,
+     SELECT $1, coalesce((${options.clientIdSql ?? 'NULL'})::text, $2::text), set_byte($3::bytea, 0, i % 256), array_fill(0.1::real, ARRAY[10]), d, 0.1, l, 'pixels', c,
             CASE WHEN l IS NULL THEN NULL ELSE c END
-     FROM generate_series(1, $4::int) AS i,
+     FROM generate_series($5::int, $5::int + $4::int - 1) AS i,
           LATERAL (SELECT (${options.digit ?? '(i % 10)'})::smallint AS d, (${label})::smallint AS l,
                           (${options.createdAt ?? "now() - i * interval '1 second'"})::timestamptz AS c) AS v`,
-    [model, options.clientId, bar, options.count],
+    [model, options.clientId, bar, options.count, options.start ?? 1],
   );
 }
 

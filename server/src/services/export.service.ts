@@ -72,20 +72,32 @@ interface PgDriver {
   obtainMasterConnection(): Promise<[pg.PoolClient, (error?: Error) => void]>;
 }
 
-/** A stream of `{ label, pixels }` rows that also turns each row into output bytes, starting with `head`. */
+/** Output is handed on in chunks of about this many bytes: zlib and sockets pay per write, not per byte. */
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Turns database rows into output bytes, `head` first, gathered into
+ * chunks of ~64 kB (one write per row would cost a deflate call each).
+ */
 function rowTransform<Row>(head: string | Buffer, toChunk: (row: Row) => string | Buffer): Transform {
-  let started = false;
+  let parts: Buffer[] = [typeof head === 'string' ? Buffer.from(head) : head];
+  let size = parts[0].byteLength;
   return new Transform({
     writableObjectMode: true,
     transform(row: Row, _encoding, callback) {
-      if (!started) {
-        started = true;
-        this.push(head);
+      const chunk = toChunk(row);
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+      parts.push(bytes);
+      size += bytes.byteLength;
+      if (size >= CHUNK_BYTES) {
+        this.push(Buffer.concat(parts, size));
+        parts = [];
+        size = 0;
       }
-      callback(null, toChunk(row));
+      callback();
     },
     flush(callback) {
-      if (!started) this.push(head);
+      if (size > 0) this.push(Buffer.concat(parts, size));
       callback();
     },
   });
