@@ -16,6 +16,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const TF_BACKENDS = ['auto', 'wasm', 'tensorflow'] as const;
+export const RATE_LIMIT_STORES = ['postgres', 'memory'] as const;
+/** Shortest accepted ADMIN_TOKEN / METRICS_TOKEN: a guessable token is no protection. */
+export const MIN_TOKEN_LENGTH = 16;
 
 export interface Config {
   /** TCP port of the HTTP + WebSocket server; 0 picks a free one. @default 3000 */
@@ -60,6 +63,26 @@ export interface Config {
   readonly trainingProgressMs: number;
   /** MNIST test digits each new version is evaluated on (the first n). @default 10_000 */
   readonly evalTestLimit: number;
+  /** Bearer token for admin operations (training, activation, exports, every client's data); required in production. */
+  readonly adminToken: string | undefined;
+  /** Bearer token `GET /metrics` requires when set; unset leaves it open (keep the port private then). */
+  readonly metricsToken: string | undefined;
+  /** express's `trust proxy`: which proxies' `X-Forwarded-For` names the caller (rate limits, loopback check). @default false */
+  readonly trustProxy: boolean | number | string;
+  /** Highest accepted operation cost (about one per field, times the page size of lists). @default 5_000 */
+  readonly maxQueryComplexity: number;
+  /** `classify` calls one address may make per minute; 0 turns the limit off. @default 600 */
+  readonly classifyRateLimit: number;
+  /** `startTraining` calls one address may make per hour; 0 turns the limit off. @default 20 */
+  readonly trainingRateLimit: number;
+  /** Where rate-limit counters live: `postgres` (shared by every API instance) or `memory` (per instance). @default 'postgres' */
+  readonly rateLimitStore: (typeof RATE_LIMIT_STORES)[number];
+  /** Open graphql-ws connections allowed from one address. @default 20 */
+  readonly wsMaxConnectionsPerIp: number;
+  /** Operations (subscriptions included) one graphql-ws connection may run at once. @default 20 */
+  readonly wsMaxSubscriptions: number;
+  /** How long a graphql-ws socket may wait before `connection_init`, in ms. @default 3_000 */
+  readonly wsInitTimeoutMs: number;
 }
 
 /** Thrown when a variable is missing or wrong; `message` lists every problem found. */
@@ -134,6 +157,42 @@ const postgresUrl = z
     return raw.trim();
   });
 
+function token(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const value = raw.trim();
+      if (value.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(value)) {
+        // Never echo a secret, not even a wrong one.
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be at least ${MIN_TOKEN_LENGTH} printable characters without spaces (e.g. the output of \`openssl rand -hex 32\`), got ${value.length} characters`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+/** express's `trust proxy` values: true/false, a hop count, or addresses, CIDRs and names like `loopback`. */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((raw, ctx): boolean | number | string => {
+    const value = raw?.trim() ?? '';
+    if (value === '' || value === 'false') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    if (/^[\w.:/,\s-]+$/.test(value)) return value;
+    ctx.addIssue({
+      code: 'custom',
+      message: `TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of addresses/CIDRs (loopback, 10.0.0.0/8), got ${quote(value)}`,
+    });
+    return z.NEVER;
+  });
+
 function envSchema(cwd: string) {
   return z.object({
     PORT: integer('PORT', 0, 65535, 3000, ' (0 picks a free port)'),
@@ -162,6 +221,16 @@ function envSchema(cwd: string) {
     TRAINING_MAX_ATTEMPTS: integer('TRAINING_MAX_ATTEMPTS', 1, 10, 2),
     TRAINING_PROGRESS_MS: integer('TRAINING_PROGRESS_MS', 0, 60_000, 250, ' (milliseconds)'),
     EVAL_TEST_LIMIT: integer('EVAL_TEST_LIMIT', 100, 10_000, 10_000, ' (MNIST test digits)'),
+    ADMIN_TOKEN: token('ADMIN_TOKEN'),
+    METRICS_TOKEN: token('METRICS_TOKEN'),
+    TRUST_PROXY: trustProxy,
+    MAX_QUERY_COMPLEXITY: integer('MAX_QUERY_COMPLEXITY', 10, 1_000_000, 5_000),
+    CLASSIFY_RATE_LIMIT: integer('CLASSIFY_RATE_LIMIT', 0, 1_000_000, 600, ' (calls per minute per address; 0 turns it off)'),
+    TRAINING_RATE_LIMIT: integer('TRAINING_RATE_LIMIT', 0, 100_000, 20, ' (calls per hour per address; 0 turns it off)'),
+    RATE_LIMIT_STORE: oneOf('RATE_LIMIT_STORE', RATE_LIMIT_STORES, 'postgres'),
+    WS_MAX_CONNECTIONS_PER_IP: integer('WS_MAX_CONNECTIONS_PER_IP', 1, 100_000, 20),
+    WS_MAX_SUBSCRIPTIONS: integer('WS_MAX_SUBSCRIPTIONS', 1, 10_000, 20),
+    WS_INIT_TIMEOUT_MS: integer('WS_INIT_TIMEOUT_MS', 100, 600_000, 3_000, ' (milliseconds)'),
   });
 }
 
@@ -202,6 +271,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trainingMaxAttempts: e.TRAINING_MAX_ATTEMPTS,
     trainingProgressMs: e.TRAINING_PROGRESS_MS,
     evalTestLimit: e.EVAL_TEST_LIMIT,
+    adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
+    trustProxy: e.TRUST_PROXY,
+    maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
+    classifyRateLimit: e.CLASSIFY_RATE_LIMIT,
+    trainingRateLimit: e.TRAINING_RATE_LIMIT,
+    rateLimitStore: e.RATE_LIMIT_STORE,
+    wsMaxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+    wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+    wsInitTimeoutMs: e.WS_INIT_TIMEOUT_MS,
   });
 }
 

@@ -19,7 +19,17 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   /** A training job would have no data (no MNIST digits and no labelled drawings to train on). */
   EMPTY_DATASET: 'EMPTY_DATASET',
+  /** The operation needs the admin token and none (or a wrong one) was sent; the message says how to send it. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  /** Too many requests from this caller; `extensions.retryAfter` says in how many seconds to retry. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The operation would select too many fields (`extensions.cost` against `extensions.maxCost`). */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A graphql-ws connection has as many operations running as allowed; complete one first. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** Postgres cannot be reached right now (restarting, failing over); retry in a few seconds. */
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -55,6 +65,46 @@ export function errorCode(thrown: unknown): string | undefined {
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;
+}
+
+/** SQLSTATE classes and codes meaning the server is gone or refusing connections, not that the query is wrong. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+
+/**
+ * Whether `thrown` (or its cause) says Postgres is unreachable — down,
+ * restarting, refusing connections — rather than that the query failed.
+ */
+export function isDatabaseUnavailable(thrown: unknown): boolean {
+  for (let error = thrown, depth = 0; error && depth < 5; depth++) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_ERRNOS.has(code))) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    // TypeORM wraps the driver's error; graphql-js and Error keep theirs as originalError / cause.
+    const wrapped = error as { driverError?: unknown; cause?: unknown; originalError?: unknown };
+    error = wrapped.driverError ?? wrapped.originalError ?? wrapped.cause;
+  }
+  return false;
+}
+
+/**
+ * Formats an error for a client: a database outage becomes
+ * DATABASE_UNAVAILABLE (in any mode: it is the client's cue to retry), then
+ * `maskInternalError` applies. `original` is the thrown value behind
+ * `formatted`, when known.
+ */
+export function formatClientError(formatted: GraphQLFormattedError, original: unknown, production: boolean): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if ((code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) && isDatabaseUnavailable(original)) {
+    return {
+      message: 'The database is unavailable right now (restarting or unreachable). Retry in a few seconds.',
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.DATABASE_UNAVAILABLE },
+    };
+  }
+  return maskInternalError(formatted, production);
 }
 
 /**

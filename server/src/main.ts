@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
+import { AdminAuth, assertAdminTokenConfigured } from './auth/admin.js';
+import { adminAccessOf } from './auth/admin.http.js';
+import { compileTrust } from './auth/caller.js';
 import { ConfigError, loadConfig, REPO_ROOT, withOverrides, type Config } from './config.js';
 import { openDatabase } from './db/data-source.js';
 import { coerceError } from './errors.js';
@@ -21,10 +24,15 @@ import type { Context } from './graphql/context.js';
 import { ModelResolver } from './graphql/model.resolver.js';
 import { PredictionResolver } from './graphql/prediction.resolver.js';
 import { createAppPubSub } from './graphql/pubsub.js';
+import { startPredictionTransport } from './graphql/pubsub-transport.js';
+import { rateLimitField } from './graphql/limits.js';
 import { buildAppSchema } from './graphql/schema.js';
 import { attachGraphQLWebSocket } from './graphql/ws.js';
 import { mountRoutes } from './http/app.js';
 import { exportRouter } from './http/export.js';
+import { createRateLimit } from './http/rate-limit.js';
+import { cachedVersionLookup, instrumentSchema } from './observability/graphql-metrics.js';
+import { AppMetrics } from './observability/metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { startTrainingFeature } from './jobs/setup.js';
 import { initBackend } from './ml/backend.js';
@@ -108,6 +116,7 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
  */
 export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const config = withOverrides(loadConfig(env), overrides);
+  assertAdminTokenConfigured(config);
   const logger = createLogger(config);
   const production = config.nodeEnv === 'production';
   const undo: Array<() => Promise<void> | void> = [];
@@ -121,6 +130,12 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     }
   };
 
+  if (!config.adminToken) {
+    logger.warn(
+      'ADMIN_TOKEN is not set: admin operations (training, model activation, exports) are allowed only from this machine; ' +
+        'set ADMIN_TOKEN to allow them remotely with `Authorization: Bearer <token>`',
+    );
+  }
   try {
     await initBackend({ backend: config.tfBackend, log: (message) => logger.info(message) });
     const db = await openDatabase(config, logger);
@@ -133,7 +148,15 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     const training = await startTrainingFeature({ config, logger, dataSource: db.dataSource, models, classifier });
     undo.push(() => training.close());
 
-    const pubSub = createAppPubSub();
+    const metrics = new AppMetrics({ db: db.dataSource, activeModelVersion: () => classifier.activeVersion?.version });
+    // predictionAdded / predictionLabeled through Postgres NOTIFY: subscribers on any instance see every instance's.
+    const transport = await startPredictionTransport({
+      connectionString: db.url,
+      db: db.dataSource,
+      logger: logger.child({ component: 'prediction-events' }),
+    });
+    undo.push(() => transport.close());
+    const pubSub = createAppPubSub(transport.eventTarget);
     const predictions = new PredictionService(db.dataSource, classifier, pubSub, config, logger);
     const schema = await buildAppSchema({
       container: new ResolverContainer([
@@ -145,6 +168,18 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
       pubSub,
     });
     training.bindSchema(schema);
+    instrumentSchema(schema, metrics, { versionOf: cachedVersionLookup((id) => models.findById(id)) });
+    // After the metrics hooks, so a refused call is counted as limited, not as a classify.
+    const pool = (db.dataSource.driver as unknown as { master: unknown }).master;
+    for (const limit of [
+      createRateLimit({ name: 'classify', points: config.classifyRateLimit, windowS: 60, store: config.rateLimitStore, pool }),
+      createRateLimit({ name: 'startTraining', points: config.trainingRateLimit, windowS: 3600, store: config.rateLimitStore, pool }),
+    ]) {
+      if (limit) rateLimitField(schema, limit, (name) => metrics.rateLimited.inc({ limit: name }));
+    }
+    const adminAuth = new AdminAuth(config.adminToken);
+    const trust = compileTrust(config.trustProxy);
+    const countErrorCode = (code: string) => metrics.graphqlErrors.inc({ code });
 
     const app = express();
     const httpServer = createServer(app);
@@ -155,6 +190,14 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
       maxPayload: config.bodyLimit,
       maxQueryDepth: config.maxQueryDepth,
       production,
+      adminAuth,
+      trust,
+      maxQueryComplexity: config.maxQueryComplexity,
+      maxConnectionsPerIp: config.wsMaxConnectionsPerIp,
+      maxSubscriptions: config.wsMaxSubscriptions,
+      initTimeoutMs: config.wsInitTimeoutMs,
+      onConnectionCount: (open) => metrics.wsConnections.set(open),
+      onErrorCode: countErrorCode,
     });
     const apollo = createApolloServer({
       schema,
@@ -162,7 +205,9 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
       webSocket,
       logger,
       maxQueryDepth: config.maxQueryDepth,
+      maxQueryComplexity: config.maxQueryComplexity,
       production,
+      onErrorCode: countErrorCode,
       stopGracePeriodMillis: config.shutdownTimeoutMs,
     });
     await apollo.start();
@@ -172,6 +217,10 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     mountRoutes(app, {
       logger,
       bodyLimit: config.bodyLimit,
+      adminAuth,
+      trustProxy: config.trustProxy,
+      metrics,
+      metricsToken: config.metricsToken,
       readiness: {
         modelVersion: () => classifier.activeVersion?.version,
         pingDatabase: async () => {
@@ -179,13 +228,19 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
         },
       },
       graphql: expressMiddleware(apollo, {
-        context: async ({ res }): Promise<Context> => ({
-          requestId: String(res.locals.requestId),
-          // Set by the clientIdCookie middleware: x-client-id, else the cookie (a new one on first visit).
-          clientId: (res.locals.clientId as string | null | undefined) ?? null,
-          isAdmin: false,
-          logger: (res.locals.logger as Logger | undefined) ?? logger,
-        }),
+        context: async ({ res }): Promise<Context> => {
+          // Set by the adminAccess middleware from `Authorization` and the caller's address.
+          const admin = adminAccessOf(res);
+          return {
+            requestId: String(res.locals.requestId),
+            // Set by the clientIdCookie middleware: x-client-id, else the cookie (a new one on first visit).
+            clientId: (res.locals.clientId as string | null | undefined) ?? null,
+            isAdmin: admin.granted && admin.via === 'token',
+            admin,
+            ip: String(res.locals.ip),
+            logger: (res.locals.logger as Logger | undefined) ?? logger,
+          };
+        },
       }),
       routes: [exportRouter({ exports: new ExportService(db.dataSource), logger })],
       client: await loadClientHandler(logger),

@@ -1,6 +1,7 @@
 /**
- * Apollo Server for GraphQL over HTTP at `/graphql`: depth limit, error
- * masking in production, CSRF prevention, no landing page (the IDE is ours,
+ * Apollo Server for GraphQL over HTTP at `/graphql`: depth and cost limits,
+ * HTTP 429 for rate-limited operations, error masking in production (a lost
+ * database shows as DATABASE_UNAVAILABLE), CSRF prevention, no landing page (the IDE is ours,
  * see `http/graphiql.ts`), and a drain that also closes the WebSockets.
  */
 import type { Server } from 'node:http';
@@ -8,10 +9,11 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
-import { ErrorCode, maskInternalError } from '../errors.js';
+import { ErrorCode, formatClientError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Context } from './context.js';
 import { depthLimit } from './depth-limit.js';
+import { complexityPlugin, rateLimitStatusPlugin } from './limits.js';
 import type { GraphQLWebSocket } from './ws.js';
 
 export interface ApolloOptions {
@@ -20,7 +22,11 @@ export interface ApolloOptions {
   webSocket: GraphQLWebSocket;
   logger: Logger;
   maxQueryDepth: number;
+  /** Highest operation cost (MAX_QUERY_COMPLEXITY). */
+  maxQueryComplexity: number;
   production: boolean;
+  /** Told the code of each error sent to a client (metrics). */
+  onErrorCode?: (code: string) => void;
   /** How long `stop()` waits for open requests before cutting them, in ms. */
   stopGracePeriodMillis: number;
 }
@@ -50,7 +56,12 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Context
     introspection: true,
     includeStacktraceInErrorResponses: !options.production,
     validationRules: [depthLimit(options.maxQueryDepth)],
-    formatError: (formatted) => maskInternalError(formatted, options.production),
+    formatError: (formatted, error) => {
+      const shown = formatClientError(formatted, error, options.production);
+      const code = shown.extensions?.code;
+      if (typeof code === 'string') options.onErrorCode?.(code);
+      return shown;
+    },
     // Apollo logs through its own console logger otherwise.
     logger: {
       debug: (m) => options.logger.debug(m),
@@ -62,6 +73,8 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Context
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.stopGracePeriodMillis }),
       { async serverWillStart() { return { async drainServer() { await webSocket.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
+      complexityPlugin(options.maxQueryComplexity),
+      rateLimitStatusPlugin,
       logInternalErrors,
     ],
   });

@@ -1,3 +1,4 @@
+import type { AdminAccess } from '../auth/admin.js';
 import type { Logger } from '../logger.js';
 import type { Viewer } from '../services/access.js';
 
@@ -10,8 +11,12 @@ export interface Context extends Viewer {
   requestId: string;
   /** The caller's anonymous id: `connectionParams.clientId` (WebSocket), `x-client-id`, or the `mnist_client_id` cookie. */
   clientId: string | null;
-  /** Admin callers see and change every client's data. Always false until admin tokens exist (issue 6). */
+  /** Admin callers see and change every client's data: true only for a caller that sent ADMIN_TOKEN (see `auth/admin.ts`). */
   isAdmin: boolean;
+  /** Whether the caller may run admin operations (`@Authorized(ADMIN)`): with the token, or from loopback when none is configured. */
+  admin: AdminAccess;
+  /** The caller's address after trusted proxies; rate limits count per address. */
+  ip: string;
   logger: Logger;
 }
 

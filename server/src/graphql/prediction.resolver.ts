@@ -29,7 +29,7 @@ export class PredictionResolver {
   @Mutation(() => Prediction, {
     description:
       'Classifies a drawing with the active model and stores the prediction before answering. ' +
-      'Errors: BAD_USER_INPUT, EMPTY_DRAWING, PAYLOAD_TOO_LARGE, MODEL_NOT_READY.',
+      'Errors: BAD_USER_INPUT, EMPTY_DRAWING, PAYLOAD_TOO_LARGE, MODEL_NOT_READY, RATE_LIMITED (retry after `extensions.retryAfter` seconds).',
   })
   async classify(@Arg('input', () => DrawingInput) input: DrawingInput, @Ctx() context: Context): Promise<Prediction> {
     return toPrediction(await this.predictions.classify(input, context.clientId));

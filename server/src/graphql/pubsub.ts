@@ -38,7 +38,12 @@ export type Topics = {
 
 export type AppPubSub = PubSub<Topics>;
 
-/** One pub/sub per server instance; it lives as long as the server. */
-export function createAppPubSub(): AppPubSub {
-  return createPubSub<Topics>();
+/**
+ * One pub/sub per server instance; it lives as long as the server. With an
+ * `eventTarget` from `pubsub-transport.ts` events cross processes through
+ * Postgres; without one they stay in this process (tests, schema printing).
+ */
+export function createAppPubSub(eventTarget?: EventTarget): AppPubSub {
+  // The yoga type wants a TypedEventTarget; any EventTarget carrying CustomEvents is one at run time.
+  return createPubSub<Topics>(eventTarget ? { eventTarget: eventTarget as never } : undefined);
 }

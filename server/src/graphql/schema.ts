@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, emitSchemaDefinitionFile, type ContainerType } from 'type-graphql';
+import { adminAuthChecker } from '../auth/admin.js';
 import { REPO_ROOT } from '../config.js';
 import { DatasetResolver } from './dataset.resolver.js';
 import { HistoryResolver } from './history.resolver.js';
@@ -50,6 +51,8 @@ export function buildAppSchema({ container, pubSub }: SchemaDependencies): Promi
     // Inputs are checked by the services, which know the limits and name the fields.
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    // `@Authorized(ADMIN)` operations: UNAUTHENTICATED / FORBIDDEN saying what to send.
+    authChecker: adminAuthChecker,
     emitSchemaFile: false,
   });
 }

@@ -1,5 +1,6 @@
-import { Arg, FieldResolver, Float, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, FieldResolver, Float, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { ADMIN } from '../auth/admin.js';
 import type { ModelVersionEntity } from '../db/entities/model-version.entity.js';
 import { apiError, ErrorCode } from '../errors.js';
 import type { ModelReloader } from '../services/model-registry.reloader.js';
@@ -49,8 +50,10 @@ export class TrainingModelResolver {
   @Mutation(() => ModelVersion, {
     description:
       'Makes a version the active one: promotes a candidate or rolls back to an earlier version. Every API instance ' +
-      'loads its weights, then switches and sends `modelActivated`. Errors: NOT_FOUND, BAD_USER_INPUT (a failed version).',
+      'loads its weights, then switches and sends `modelActivated`. Errors: NOT_FOUND, BAD_USER_INPUT (a failed version), ' +
+      'UNAUTHENTICATED / FORBIDDEN (needs the admin token).',
   })
+  @Authorized(ADMIN)
   async activateModel(@Arg('id', () => ID) id: string): Promise<ModelVersion> {
     const version = await this.registry.activate(id);
     // Answer once this instance classifies with it (the others switch on the NOTIFY).

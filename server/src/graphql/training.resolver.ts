@@ -1,5 +1,6 @@
-import { Arg, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { ADMIN } from '../auth/admin.js';
 import type { TrainingEventRecord } from '../events/topics.js';
 import type { ModelService } from '../services/model.service.js';
 import type { TrainingEventsService } from '../services/training-events.service.js';
@@ -62,8 +63,10 @@ export class TrainingResolver {
   @Mutation(() => TrainingJob, {
     description:
       'Queues a training job; a worker takes it within moments. Follow it with `trainingProgress`. ' +
-      'Errors: BAD_USER_INPUT (a parameter out of range, named in `extensions.field`), EMPTY_DATASET (nothing to train on).',
+      'Errors: BAD_USER_INPUT (a parameter out of range, named in `extensions.field`), EMPTY_DATASET (nothing to train on), ' +
+      'UNAUTHENTICATED / FORBIDDEN (needs the admin token), RATE_LIMITED.',
   })
+  @Authorized(ADMIN)
   async startTraining(@Arg('input', () => TrainingInput, { nullable: true }) input?: TrainingInput | null): Promise<TrainingJob> {
     return toTrainingJob(await this.training.start(input ?? {}));
   }
@@ -71,8 +74,10 @@ export class TrainingResolver {
   @Mutation(() => TrainingJob, {
     description:
       'Cancels a job: a queued one at once, a running one within one batch (it answers RUNNING with `cancelRequested` ' +
-      'until the worker stops; `trainingProgress` then sends CANCELLED). Errors: NOT_FOUND, CONFLICT (the job already ended).',
+      'until the worker stops; `trainingProgress` then sends CANCELLED). Errors: NOT_FOUND, CONFLICT (the job already ended), ' +
+      'UNAUTHENTICATED / FORBIDDEN (needs the admin token).',
   })
+  @Authorized(ADMIN)
   async cancelTraining(@Arg('id', () => ID) id: string): Promise<TrainingJob> {
     return toTrainingJob(await this.training.cancel(id));
   }

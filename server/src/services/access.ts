@@ -3,7 +3,7 @@
  *
  * A visitor is an anonymous client id (a cookie, an `x-client-id` header or
  * graphql-ws `connectionParams.clientId`); it owns the predictions made with
- * it. An admin (the `ADMIN_TOKEN` bearer, issue 6) owns everything. A caller
+ * it. An admin (the `ADMIN_TOKEN` bearer, see `auth/admin.ts`) owns everything. A caller
  * without a client id owns nothing. Services put `ownerCondition` in their
  * SQL and check single rows with `owns`, so adding a role only touches this file.
  */
@@ -33,13 +33,4 @@ export function ownerCondition(viewer: Viewer, column: string, params: unknown[]
   if (viewer.clientId === null) return 'FALSE';
   params.push(viewer.clientId);
   return `${column} = $${params.length}`;
-}
-
-/**
- * Whether `viewer` may download the whole user dataset (every client's
- * labelled drawings, `/export/*`). Open to every caller while the app has no
- * admin role; issue 6 restricts it to admins here.
- */
-export function mayExportUserDataset(_viewer: Viewer): boolean {
-  return true;
 }

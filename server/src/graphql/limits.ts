@@ -1,0 +1,180 @@
+/**
+ * Limits on what one caller may ask of the API, each answering with its own
+ * error code:
+ *
+ * - QUERY_TOO_COMPLEX: an operation's cost (about one per field, times the
+ *   page size for paged lists) over MAX_QUERY_COMPLEXITY;
+ * - RATE_LIMITED (`extensions.retryAfter`, seconds; HTTP 429 + Retry-After):
+ *   too many `classify` / `startTraining` calls from one address;
+ * - TOO_MANY_SUBSCRIPTIONS: more operations at once on one graphql-ws
+ *   connection than WS_MAX_SUBSCRIPTIONS;
+ * - close code 4430: more graphql-ws connections from one address than
+ *   WS_MAX_CONNECTIONS_PER_IP.
+ *
+ * The depth limit is `depth-limit.ts`; body, image and stroke limits are
+ * checked where the input is read.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { apiError, ErrorCode } from '../errors.js';
+import type { RateLimit } from '../http/rate-limit.js';
+import { hookRootField } from './field-hooks.js';
+
+/**
+ * Paged fields cost their page size times their selection: `predictions(first: 50) { ... }`
+ * costs 50 times what one item does.
+ */
+const pagedEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
+  const size = [args.first, args.limit].find((value): value is number => typeof value === 'number' && value > 0);
+  return size === undefined ? undefined : 1 + size * childComplexity;
+};
+
+const ESTIMATORS = [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })];
+
+/**
+ * The cost of running `document` (the chosen operation) with `variables`.
+ *
+ * @throws GraphQLError when variables do not fit the operation (reported by validation anyway)
+ */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>, operationName?: string): number {
+  return getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: ESTIMATORS });
+}
+
+/** The QUERY_TOO_COMPLEX error, or undefined when the operation is within `maxCost`. */
+export function checkCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  maxCost: number,
+  variables?: Record<string, unknown> | null,
+  operationName?: string | null,
+): GraphQLError | undefined {
+  let cost: number;
+  try {
+    cost = operationCost(schema, document, variables ?? undefined, operationName ?? undefined);
+  } catch {
+    // Bad variables or an unknown operation name: graphql's own validation and execution say what is wrong.
+    return undefined;
+  }
+  if (cost <= maxCost) return undefined;
+  return apiError(
+    ErrorCode.QUERY_TOO_COMPLEX,
+    `The operation costs ${cost}, over the limit of ${maxCost} (about one per field selected, times the page size of paged lists). ` +
+      'Ask for fewer fields or smaller pages, or split the operation.',
+    { cost, maxCost },
+  );
+}
+
+/** Apollo plugin refusing operations over `maxCost` (HTTP 400) before they run. */
+export function complexityPlugin(maxCost: number): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, request }) {
+          const error = checkCost(schema, document, maxCost, request.variables, request.operationName);
+          if (error) {
+            // Apollo turns `extensions.http` into the response status (and removes it from the body).
+            error.extensions.http = { status: 400 };
+            throw error;
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Apollo plugin answering HTTP 429 with `Retry-After` when an operation was refused by a rate limit and produced no data. */
+export const rateLimitStatusPlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const { data, errors } = response.body.singleResult;
+        if (data !== null && data !== undefined && Object.values(data).some((value) => value !== null)) return;
+        const limited = errors?.find((error) => error.extensions?.code === ErrorCode.RATE_LIMITED);
+        if (!limited) return;
+        response.http.status = 429;
+        response.http.headers.set('retry-after', String(limited.extensions?.retryAfter ?? 1));
+      },
+    };
+  },
+};
+
+/** The RATE_LIMITED error for `limit`. */
+export function rateLimited(limit: Pick<RateLimit, 'name' | 'points' | 'windowS'>, retryAfterS: number): GraphQLError {
+  const window = limit.windowS % 3600 === 0 ? `${limit.windowS / 3600} h` : limit.windowS % 60 === 0 ? `${limit.windowS / 60} min` : `${limit.windowS} s`;
+  return apiError(
+    ErrorCode.RATE_LIMITED,
+    `Too many \`${limit.name}\` calls from your address: at most ${limit.points} per ${window}. Retry in ${retryAfterS} s.`,
+    { retryAfter: retryAfterS, limit: limit.name },
+  );
+}
+
+/** What the rate-limited fields need from the GraphQL context. */
+export interface HasCallerAddress {
+  /** The caller's address (see `auth/caller.ts`). */
+  readonly ip: string;
+}
+
+/**
+ * Counts each call of `Mutation.<limit.name>` against the caller's address
+ * before it runs; over the limit it throws RATE_LIMITED instead.
+ */
+export function rateLimitField(schema: GraphQLSchema, limit: RateLimit, onLimited?: (name: string) => void): void {
+  hookRootField<HasCallerAddress>(schema, limit.name, async (next, { context }) => {
+    const decision = await limit.consume(context.ip);
+    if (!decision.allowed) {
+      onLimited?.(limit.name);
+      throw rateLimited(limit, decision.retryAfterS);
+    }
+    return next();
+  });
+}
+
+/** Close code and reason for a connection refused by `WS_MAX_CONNECTIONS_PER_IP`. */
+export const CLOSE_TOO_MANY_CONNECTIONS = 4430;
+
+/**
+ * Counts open graphql-ws connections per address. `admit` says whether a new
+ * one fits; each admitted connection must be `release`d once closed.
+ */
+export class ConnectionLimit {
+  readonly #open = new Map<string, number>();
+
+  constructor(readonly maxPerAddress: number) {}
+
+  /** Total open connections counted. */
+  get size(): number {
+    let total = 0;
+    for (const n of this.#open.values()) total += n;
+    return total;
+  }
+
+  admit(address: string): boolean {
+    const open = this.#open.get(address) ?? 0;
+    if (open >= this.maxPerAddress) return false;
+    this.#open.set(address, open + 1);
+    return true;
+  }
+
+  release(address: string): void {
+    const open = (this.#open.get(address) ?? 0) - 1;
+    if (open > 0) this.#open.set(address, open);
+    else this.#open.delete(address);
+  }
+
+  /** The close reason (at most 123 bytes, as WebSocket allows). */
+  reason(): string {
+    return `Too many WebSocket connections from your address (limit ${this.maxPerAddress}); close some first`;
+  }
+}
+
+/** The TOO_MANY_SUBSCRIPTIONS error when a connection already runs `running` operations (the new one included) over `max`. */
+export function checkSubscriptionCount(running: number, max: number): GraphQLError | undefined {
+  if (running <= max) return undefined;
+  return apiError(
+    ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+    `This connection already runs ${max} operations, the most allowed (WS_MAX_SUBSCRIPTIONS); complete (unsubscribe) one before starting another.`,
+    { max },
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Metrics of the GraphQL operations that matter to the product: classify
+ * (latency, predictions by digit and model version) and labelling. Hooked
+ * onto the root fields, so HTTP and WebSocket calls count alike.
+ */
+import type { GraphQLSchema } from 'graphql';
+import { ErrorCode, errorCode } from '../errors.js';
+import { hookRootField } from '../graphql/field-hooks.js';
+import type { AppMetrics, ClassifyOutcome } from './metrics.js';
+
+/** Codes that mean the caller sent something wrong or was refused, as opposed to the server failing. */
+const CLIENT_CODES = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR && c !== ErrorCode.DATABASE_UNAVAILABLE));
+
+export interface GraphQLMetricsOptions {
+  /** The version number of a model version id (cached by the caller or looked up). */
+  versionOf(modelVersionId: string): Promise<number | undefined>;
+}
+
+export function instrumentSchema(schema: GraphQLSchema, metrics: AppMetrics, options: GraphQLMetricsOptions): void {
+  hookRootField(schema, 'classify', async (next) => {
+    const started = performance.now();
+    let outcome: ClassifyOutcome = 'error';
+    let result: { digit?: unknown; modelVersionId?: unknown } | undefined;
+    try {
+      result = (await next()) as typeof result;
+      outcome = 'ok';
+      return result;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== undefined && CLIENT_CODES.has(code)) outcome = 'rejected';
+      throw error;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      if (outcome === 'ok' && typeof result?.digit === 'number' && typeof result.modelVersionId === 'string') {
+        const digit = result.digit;
+        // The version lookup is cached; never let it delay or fail the answer.
+        options.versionOf(result.modelVersionId).then(
+          (modelVersion) => metrics.observeClassify('ok', seconds, { digit, modelVersion }),
+          () => metrics.observeClassify('ok', seconds, { digit, modelVersion: undefined }),
+        );
+      } else {
+        metrics.observeClassify(outcome, seconds);
+      }
+    }
+  });
+  hookRootField(schema, 'labelPrediction', async (next, { args }) => {
+    const result = await next();
+    metrics.observeLabel(typeof args.label === 'number' ? args.label : null);
+    return result;
+  });
+  hookRootField(schema, 'clearLabel', async (next) => {
+    const result = await next();
+    metrics.observeLabel(null);
+    return result;
+  });
+}
+
+/** A `versionOf` that asks `find` once per id (versions never change number). */
+export function cachedVersionLookup(find: (id: string) => Promise<{ version: number } | null>): GraphQLMetricsOptions['versionOf'] {
+  const cache = new Map<string, number>();
+  return async (id) => {
+    const known = cache.get(id);
+    if (known !== undefined) return known;
+    const row = await find(id);
+    if (row) cache.set(id, row.version);
+    return row?.version;
+  };
+}
