@@ -73,7 +73,11 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
       db,
       // The committed model when there is one, else the helper's untrained one.
       model: options.model === 'missing' || trainedModel ? 'none' : 'untrained',
-      config: { port, ...(trainedModel ? { defaultModelDir: committed } : {}) },
+      // No in-process training worker: these pages start no training, and
+      // graphile-worker ends the pool it made without waiting and without an
+      // error listener, so stopping Postgres right after the server could
+      // crash the test process (reported to the server's owner).
+      config: { port, runWorker: false, ...(trainedModel ? { defaultModelDir: committed } : {}) },
     });
   let server: TestServer | undefined;
   try {
