@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { assertNoOpenHandles } from '../helpers/handles.js';
-import { drawStroke, launchChromium, nextFrames, openPage, SEVEN, startApp, type App, type OpenedPage } from './harness.js';
+import {
+  drawStroke,
+  launchChromium,
+  nextFrames,
+  openPage,
+  saveScreenshot,
+  SEVEN,
+  startApp,
+  type App,
+  type OpenedPage,
+} from './harness.js';
 
 /** What a classify response carried, in the order the requests were sent. */
 interface Exchange {
@@ -206,6 +216,7 @@ describe('Draw page', { timeout: 180_000 }, () => {
     await status.filter({ hasText: 'Saved as 7' }).waitFor();
     assert.match((await status.textContent()) ?? '', answer === '7' ? /got it right/ : new RegExp(`model said ${answer}`));
     assert.equal(await strokeCount(), 0, 'the canvas is cleared for the next digit');
+    await saveScreenshot(page, 'draw-labelled-light');
 
     const labelled = await labelledRows();
     assert.equal(labelled.length, before + 1, 'one more prediction is labelled');
