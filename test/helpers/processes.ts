@@ -21,6 +21,8 @@ export interface ChildNode {
   readonly name: string;
   readonly child: ChildProcess;
   readonly lines: LogLine[];
+  /** Its stderr, line by line (crashes print here). */
+  readonly stderr: string[];
   /** Resolves with the first log line matching `predicate` (also one already seen). */
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Resolves when the process has exited. */
@@ -57,6 +59,7 @@ export function startNode(name: string, entry: string, env: Record<string, strin
     name,
     child,
     lines,
+    stderr,
     exited,
     waitForLog(predicate, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {

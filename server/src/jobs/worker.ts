@@ -62,22 +62,61 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
   const runs = new TrainingRunService(options.dataSource, options.events, options.registry, { staleAfterMs });
   const active: ActiveRuns = new Map();
   await migrateQueue(options.connectionString, logger);
-  const runner: Runner = await run({
-    connectionString: options.connectionString,
-    concurrency: options.concurrency ?? 1,
-    noHandleSignals: true,
-    pollInterval: options.pollIntervalMs ?? 1_000,
-    logger: graphileLogger(logger),
-    // The pool serves job fetches and completions; training itself uses the app's data source.
-    maxPoolSize: Math.max(4, (options.concurrency ?? 1) + 2),
-    gracefulShutdownAbortTimeout: 1_000,
-    taskList: {
-      [TRAIN_TASK]: createTrainTask(
-        { runs, events: options.events, models: options.models, bus: options.bus, logger, settings, db: options.dataSource },
-        active,
-      ),
-    },
-  });
+  const task = createTrainTask(
+    { runs, events: options.events, models: options.models, bus: options.bus, logger, settings, db: options.dataSource },
+    active,
+  );
+  const startRunner = (): Promise<Runner> =>
+    run({
+      connectionString: options.connectionString,
+      concurrency: options.concurrency ?? 1,
+      noHandleSignals: true,
+      pollInterval: options.pollIntervalMs ?? 1_000,
+      logger: graphileLogger(logger),
+      // The pool serves job fetches and completions; training itself uses the app's data source.
+      maxPoolSize: Math.max(4, (options.concurrency ?? 1) + 2),
+      gracefulShutdownAbortTimeout: 1_000,
+      // Batched (even with no delay), completions and failures are retried
+      // with backoff through a database outage, and a final failure stops
+      // the pool (restarted below). Unbatched, graphile-worker 0.17 leaves
+      // their promise unawaited: an outage at that moment is an unhandled
+      // rejection that kills the process.
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      taskList: { [TRAIN_TASK]: task },
+    });
+  let runner: Runner | undefined = await startRunner();
+
+  // graphile-worker shuts its pool down when it cannot record a job's outcome
+  // (the database went away at that moment). Start a new one, with backoff,
+  // rather than leave this process without a worker; the sweeper re-queues
+  // the job whose outcome was lost.
+  let stopping = false;
+  let wakeUp: (() => void) | undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const supervised = (async () => {
+    let delay = 1_000;
+    while (!stopping) {
+      try {
+        if (!runner) runner = await startRunner();
+        await runner.promise;
+        if (stopping) return;
+        logger.error('the job runner stopped by itself; starting a new one');
+      } catch (error) {
+        if (stopping) return;
+        logger.error({ err: error, retryInMs: delay }, 'the job runner failed; starting a new one');
+      }
+      runner = undefined;
+      await pause(delay);
+      delay = Math.min(delay * 2, 30_000);
+    }
+  })();
 
   const sweep = async (): Promise<number> => {
     const handled = await runs.sweep();
@@ -105,9 +144,12 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
     sweep,
     stop: () =>
       (stopped ??= (async () => {
+        stopping = true;
         clearInterval(sweeper);
+        wakeUp?.();
         for (const stopRun of active.values()) stopRun();
-        await runner.stop();
+        await runner?.stop().catch((error: unknown) => logger.warn({ err: error }, 'the job runner did not stop cleanly'));
+        await supervised;
         logger.info('training worker stopped');
       })()),
   };
