@@ -121,7 +121,10 @@ async function main(): Promise<void> {
     return;
   }
   const { options } = args;
-  const command = ['npm', 'run', 'train', '--', ...process.argv.slice(2)].join(' ');
+  const argv = process.argv.slice(2);
+  const command = ['npm', 'run', 'train', ...(argv.length ? ['--', ...argv] : [])].join(' ');
+  // The commit the code came from, taken before the minutes of training in which HEAD may move.
+  const commit = gitCommit();
   const train = loadMnist('train', args.limit);
   const validation = args.holdout
     ? { images: train.images.subarray((args.limit - args.holdout) * 784), labels: train.labels.subarray(args.limit - args.holdout) }
@@ -227,7 +230,7 @@ async function main(): Promise<void> {
       test: { source: 'MNIST test (t10k)', count: test.count, perClass: countPerClass(test.labels) },
       userSamples: 0,
     },
-    software: { node: process.version, tfjs: tf.version.tfjs, gitCommit: gitCommit() },
+    software: { node: process.version, tfjs: tf.version.tfjs, gitCommit: commit },
   };
   const out = resolve(args.out);
   await writeArtifactsDir(out, result.artifacts, meta);
