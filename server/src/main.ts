@@ -30,6 +30,7 @@ import { buildAppSchema } from './graphql/schema.js';
 import { attachGraphQLWebSocket } from './graphql/ws.js';
 import { mountRoutes } from './http/app.js';
 import { exportRouter } from './http/export.js';
+import { importRouter } from './http/import.js';
 import { createRateLimit } from './http/rate-limit.js';
 import { cachedVersionLookup, instrumentSchema } from './observability/graphql-metrics.js';
 import { AppMetrics } from './observability/metrics.js';
@@ -39,6 +40,7 @@ import { initBackend } from './ml/backend.js';
 import { ClassifierService } from './services/classifier.service.js';
 import { ModelService } from './services/model.service.js';
 import { ExportService } from './services/export.service.js';
+import { ImportService } from './services/import.service.js';
 import { PredictionService } from './services/prediction.service.js';
 import { userDataResolvers } from './graphql/user-data.js';
 
@@ -242,7 +244,10 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
           };
         },
       }),
-      routes: [exportRouter({ exports: new ExportService(db.dataSource), logger })],
+      routes: [
+        exportRouter({ exports: new ExportService(db.dataSource), logger }),
+        importRouter({ imports: new ImportService(db.dataSource, classifier), logger }),
+      ],
       client: await loadClientHandler(logger),
     });
 
