@@ -72,12 +72,13 @@ export class Classifier {
   }
 
   /**
-   * Class probabilities of many images at once (evaluation), in chunks.
+   * Class probabilities of many images at once (evaluation), in chunks of
+   * `chunk` (128 keeps the activations in cache; 500 ran ~10 % slower).
    *
    * @param images shape `[n, 28, 28]` flattened
    * @returns shape `[n, 10]` flattened
    */
-  predictBatch(images: Float32Array, chunk = 500): Float32Array {
+  predictBatch(images: Float32Array, chunk = 128): Float32Array {
     if (this.disposed) throw new ClassifierDisposedError('the classifier was disposed; load the model again');
     return predictProbabilities(this.model, images, chunk);
   }
@@ -116,7 +117,7 @@ export class Classifier {
  * @param images shape `[n, 28, 28]` flattened, ink 1
  * @returns probabilities of shape `[n, 10]` flattened
  */
-export function predictProbabilities(model: tf.LayersModel, images: Float32Array, chunk = 500): Float32Array {
+export function predictProbabilities(model: tf.LayersModel, images: Float32Array, chunk = 128): Float32Array {
   const n = images.length / PIXELS;
   if (!Number.isInteger(n)) throw new Error(`expects images of length n × ${PIXELS}, got ${images.length}`);
   const out = new Float32Array(n * NUM_CLASSES);
