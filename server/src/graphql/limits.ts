@@ -14,12 +14,17 @@
  * The depth limit is `depth-limit.ts`; body, image and stroke limits are
  * checked where the input is read.
  */
+import { createRequire } from 'node:module';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
-import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { apiError, ErrorCode } from '../errors.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import { hookRootField } from './field-hooks.js';
+
+// Its ESM build imports graphql's .mjs files, a second copy of graphql beside the CommonJS one that
+// everything else here loads ("Cannot use GraphQLObjectType from another module or realm"): use its CJS build.
+const { getComplexity, simpleEstimator } = createRequire(import.meta.url)('graphql-query-complexity') as typeof import('graphql-query-complexity');
 
 /**
  * Paged fields cost their page size times their selection: `predictions(first: 50) { ... }`
@@ -52,9 +57,10 @@ export function checkCost(
   let cost: number;
   try {
     cost = operationCost(schema, document, variables ?? undefined, operationName ?? undefined);
-  } catch {
+  } catch (error) {
     // Bad variables or an unknown operation name: graphql's own validation and execution say what is wrong.
-    return undefined;
+    if (error instanceof GraphQLError) return undefined;
+    throw error;
   }
   if (cost <= maxCost) return undefined;
   return apiError(
