@@ -38,6 +38,10 @@ const BLOCK_QUANTILES = [0.2, 0.25, 0.75, 0.8];
 const NOISY_SIGMA = 2;
 /** Images smaller than this (shorter side, px) are never smoothed: their strokes are only a few pixels wide. */
 const SMOOTH_MIN_SIDE = 64;
+/** Dark ink's contrast beyond this share of the grain threshold is corrected for shadows. */
+const SHADOW_KNEE = 0.5;
+/** Paper levels below this (of 255) are not divided by, however dark the shadow. */
+const MIN_PAPER_LEVEL = 16;
 /** Images above this many pixels have their statistics sampled on a 2 × 2 grid. */
 const STATS_FULL_PIXELS = 65_536;
 /**
@@ -345,7 +349,7 @@ function contrastOverLevel(lum: Uint8Array, level: number, darkInk: boolean): Ui
  * and replacing those levels would turn shaded paper into faint ink.
  */
 function contrastOverBlocks(lum: Uint8Array, width: number, height: number, stats: BlockStatistics, darkInk: boolean): Uint8Array {
-  const { blockSide, bw, bh } = stats;
+  const { blockSide, bw, bh, noise } = stats;
   const level = darkInk ? stats.high : stats.low;
   const background = new Float32Array(bw * bh);
   const near: number[] = [];
@@ -372,7 +376,16 @@ function contrastOverBlocks(lum: Uint8Array, width: number, height: number, stat
     colFrac[x] = bw > 1 ? t - colNode[x]! : 0;
   }
   const rowBackground = new Float32Array(bw + 1);
-  const sign = darkInk ? -1 : 1;
+  // Light multiplies: under a shadow both paper and ink darken by the same
+  // factor, so dark ink's contrast beyond half the grain threshold is scaled
+  // by the typical paper level over the local one, or the ink would fade
+  // wherever the paper is shaded (on shaded MNIST photos, 97.05% accuracy
+  // unscaled, 98.10% scaled so). The grain below it is not scaled (shadows
+  // would turn it into ink), nor is light ink on a dark ground (dividing by
+  // a near-black level would blow its grain up).
+  const sorted = Float32Array.from(background).sort();
+  const typical = sorted[sorted.length >> 1]!;
+  const knee = SHADOW_KNEE * noise;
   for (let y = 0; y < height; y++) {
     const t = Math.min(bh - 1, Math.max(0, (y + 0.5) / blockSide - 0.5));
     const r0 = bh > 1 ? Math.min(bh - 2, Math.floor(t)) : 0;
@@ -383,7 +396,8 @@ function contrastOverBlocks(lum: Uint8Array, width: number, height: number, stat
     for (let x = 0, i = y * width; x < width; x++, i++) {
       const c0 = colNode[x]!;
       const bg = rowBackground[c0]! + (rowBackground[c0 + 1]! - rowBackground[c0]!) * colFrac[x]!;
-      const d = sign * (lum[i]! - bg);
+      let d = darkInk ? bg - lum[i]! : lum[i]! - bg;
+      if (darkInk && d > knee) d = knee + ((d - knee) * typical) / Math.max(bg, MIN_PAPER_LEVEL);
       contrast[i] = d <= 0 ? 0 : d >= 255 ? 255 : (d + 0.5) | 0;
     }
   }
