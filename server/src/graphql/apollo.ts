@@ -53,6 +53,9 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Context
   return new ApolloServer<Context>({
     schema: options.schema,
     csrfPrevention: true,
+    // main.ts owns SIGINT/SIGTERM. Apollo's own handlers (on outside NODE_ENV=test) stop it and then
+    // re-send the signal, which main.ts takes for a second one and exits 130 mid-shutdown.
+    stopOnTerminationSignals: false,
     introspection: true,
     includeStacktraceInErrorResponses: !options.production,
     validationRules: [depthLimit(options.maxQueryDepth)],
