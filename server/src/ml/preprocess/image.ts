@@ -68,11 +68,12 @@ const MIN_DIGIT_PIXELS = 4;
 const MIN_DIGIT_SHARE = 0.01;
 
 /**
- * Columns (rows) holding at most this share of the fullest one's ink count
- * as empty when looking for the gap around a speck: grain that survived the
- * threshold must not bridge it.
+ * Columns (rows) holding less ink than this many fully inked pixels count as
+ * empty when looking for the gap around a speck: grain that survived the
+ * threshold must not bridge it, while any stroke at least a pixel wide
+ * crossing the column carries more.
  */
-const FAINT_PROFILE = 0.02;
+const FAINT_PIXELS = 0.5;
 
 /**
  * Bounding box of the ink without stray specks: alternately trims the
@@ -106,8 +107,8 @@ function digitBox({ ink, width, height }: InkMap): PixelBox | null {
   // Usually nothing is trimmed and one round suffices; a trim along one axis
   // changes the other axis's profile, so it is recomputed and trimmed again.
   for (let round = 0; round < 4; round++) {
-    const x = inkRange(columns, gap, FAINT_PROFILE);
-    const y = inkRange(rows, gap, FAINT_PROFILE);
+    const x = inkRange(columns, gap, FAINT_PIXELS * 255);
+    const y = inkRange(rows, gap, FAINT_PIXELS * 255);
     if (!x || !y) return null;
     const xTrimmed = x.lo > box.x0 && hasInk(columns, box.x0, x.lo) || x.hi < box.x1 && hasInk(columns, x.hi + 1, box.x1 + 1);
     const yTrimmed = y.lo > box.y0 && hasInk(rows, box.y0, y.lo) || y.hi < box.y1 && hasInk(rows, y.hi + 1, box.y1 + 1);

@@ -23,20 +23,15 @@ export interface BinRange {
 
 /**
  * The digit's bins in `profile`, or `null` when the profile holds no mass.
- * Bins holding at most `emptyShare` of the fullest bin's mass count as empty
- * (a photo's leftover grain; at the digit's ends, a sliver of anti-aliased
- * edge that is cropped).
+ * Bins holding at most `faint` mass count as empty when looking for gaps (a
+ * photo's leftover grain must not bridge one), unless together they carry
+ * more than a speck's share: faint bins at the digit's ends are cropped.
  */
-export function inkRange(profile: ArrayLike<number>, gapBins: number, emptyShare = 0, maxOutlierShare = OUTLIER_MAX_SHARE): BinRange | null {
+export function inkRange(profile: ArrayLike<number>, gapBins: number, faint = 0, maxOutlierShare = OUTLIER_MAX_SHARE): BinRange | null {
   const n = profile.length;
   let total = 0;
-  let fullest = 0;
-  for (let i = 0; i < n; i++) {
-    total += profile[i]!;
-    if (profile[i]! > fullest) fullest = profile[i]!;
-  }
+  for (let i = 0; i < n; i++) total += profile[i]!;
   if (!(total > 0)) return null;
-  const empty = emptyShare * fullest;
   const limit = maxOutlierShare * total;
   const gap = Math.max(1, Math.ceil(gapBins));
 
@@ -46,38 +41,35 @@ export function inkRange(profile: ArrayLike<number>, gapBins: number, emptyShare
     if (acc >= total / 2) break;
   }
 
-  // Growing right: `hi` is the last bin known to be part of the digit, and a
-  // later run of empty bins longer than the gap is crossed only if the mass
-  // beyond it is more than a speck's.
-  let hi = start;
-  let beyond = 0;
-  for (let i = n - 1; i > start; i--) beyond += profile[i]!;
-  for (let i = start + 1; i < n; i++) {
-    const v = profile[i]!;
-    if (v <= empty) {
+  // Grows from the median bin in direction `step`: `edge` is the last bin
+  // known to be part of the digit; a run of empty bins at least `gap` long
+  // is crossed only when the mass beyond it is more than a speck's.
+  const grow = (step: 1 | -1): number => {
+    let beyond = 0;
+    for (let i = start + step; i >= 0 && i < n; i += step) beyond += profile[i]!;
+    let edge = start;
+    for (let i = start + step; i >= 0 && i < n; i += step) {
+      const v = profile[i]!;
+      if (v > faint) {
+        if (Math.abs(i - edge) - 1 >= gap && beyond < limit) return edge;
+        edge = i;
+      }
       beyond -= v;
-      continue;
     }
-    if (i - hi - 1 >= gap && beyond < limit) break;
-    hi = i;
-    beyond -= v;
-  }
-  let lo = start;
-  beyond = 0;
-  for (let i = 0; i < start; i++) beyond += profile[i]!;
-  for (let i = start - 1; i >= 0; i--) {
-    const v = profile[i]!;
-    if (v <= empty) {
-      beyond -= v;
-      continue;
+    // Only faint bins remain: they are grain unless they add up to more
+    // (a thin stroke beside a long bold one, whose bins dwarf them).
+    let tail = 0;
+    for (let i = edge + step; i >= 0 && i < n; i += step) tail += profile[i]!;
+    if (tail >= limit) {
+      for (let i = step > 0 ? n - 1 : 0; i !== edge; i -= step) if (profile[i]! > 0) return i;
     }
-    if (lo - i - 1 >= gap && beyond < limit) break;
-    lo = i;
-    beyond -= v;
-  }
+    return edge;
+  };
+  let lo = grow(-1);
+  let hi = grow(1);
   // The median bin itself may be empty (two equal halves apart).
-  while (lo < hi && !(profile[lo]! > empty)) lo++;
-  while (hi > lo && !(profile[hi]! > empty)) hi--;
+  while (lo < hi && !(profile[lo]! > 0)) lo++;
+  while (hi > lo && !(profile[hi]! > 0)) hi--;
   return { lo, hi };
 }
 

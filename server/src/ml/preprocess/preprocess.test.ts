@@ -285,6 +285,17 @@ describe('preprocessRgba', () => {
       assert.ok(width >= IMAGE_PEN_MIN - 0.3 && width <= IMAGE_PEN_MAX + 0.3, `pen ${lineWidth}: ${width.toFixed(2)} px\n${picture(image)}`);
       assertMnistGeometry(image, `pen ${lineWidth}`);
     }
+    // Every part survives, at full ink, whatever dominates the profiles (a 7's long bar).
+    for (const [name, shape] of Object.entries(SHAPES)) {
+      const strokes = placeStrokes(shape, 100, 100, 700);
+      const image = preprocessRgba(rasterise(strokes, 1000, 1000, 4), 1000, 1000);
+      const drawn = preprocessStrokes(strokes, canvas(1000, 1000, 4));
+      const mass = (a: Float32Array): number => a.reduce((sum, v) => sum + v, 0);
+      assert.ok(Math.max(...image) > 0.95, `${name}: the thickened strokes are grey`);
+      assert.ok(mass(image) > 0.6 * mass(drawn) && mass(image) < 1.4 * mass(drawn), `${name}: ${mass(image)} vs ${mass(drawn)}`);
+      // Up to a pixel apart: images centre in whole pixels along their 20 px side.
+      assert.ok(meanAbsDiff(image, drawn) < 0.08, `${name}:\n${picture(image)}\n${picture(drawn)}`);
+    }
     const marker = preprocessRgba(rasterise(placeStrokes(SHAPES.seven!, 30, 30, 220), 280, 280, 50), 280, 280);
     assert.ok(widthOf(marker) <= IMAGE_PEN_MAX + 0.3, `marker: ${widthOf(marker).toFixed(2)} px\n${picture(marker)}`);
   });

@@ -65,22 +65,50 @@ export function normaliseThickness(map: InkMap, box: PixelBox): { map: InkMap; b
   // fits them plus the new width into the box.
   const centreLine = Math.max(1, extent - width);
   const finalScale = (FIT_BOX - target) / centreLine;
-  let grow = (target / finalScale - width) / 2; // source px per side; < 0 shrinks
-  grow = Math.max(grow, (-MAX_THINNING * width) / 2);
-
   const scale = SUPERSAMPLE * finalScale;
-  const radius = grow * scale;
-  const pad = Math.ceil(Math.max(0, radius)) + 1;
+  const pad = Math.ceil(Math.max(0, (target * SUPERSAMPLE) / 2)) + 1;
   const outWidth = Math.ceil((box.x1 - box.x0 + 1) * scale) + 2 * pad;
   const outHeight = Math.ceil((box.y1 - box.y0 + 1) * scale) + 2 * pad;
   const resampled = new Float32Array(outWidth * outHeight);
   resampleBox(map, box, { scale, left: pad, top: pad }, outWidth, outHeight, resampled);
   const ink = new Uint8Array(outWidth * outHeight);
   for (let i = 0; i < ink.length; i++) ink[i] = Math.round(resampled[i]! * 255);
-  const morphed = radius >= 0 ? dilate(ink, outWidth, outHeight, radius) : erode(ink, outWidth, outHeight, -radius);
-  const out = { ink: morphed, width: outWidth, height: outHeight };
+  const out: InkMap = { ink, width: outWidth, height: outHeight };
   const inkBox = tightBox(out);
-  return inkBox ? { map: out, box: inkBox } : null;
+  if (!inkBox) return null;
+
+  // Shrunk below a pixel, a fine stroke is only a grey thread: bring its
+  // core back to full ink before growing it, and measure its width again
+  // at this resolution, where growing happens.
+  if (target === IMAGE_PEN_MIN) restoreFullInk(ink);
+  const current = strokeWidth(out, inkBox);
+  let radius = (target * SUPERSAMPLE - current) / 2; // intermediate px per side; < 0 thins
+  radius = Math.max(radius, (-MAX_THINNING * current) / 2);
+  out.ink = radius >= 0 ? dilate(ink, outWidth, outHeight, radius) : erode(ink, outWidth, outHeight, -radius);
+  const finalBox = tightBox(out);
+  return finalBox ? { map: out, box: finalBox } : null;
+}
+
+/**
+ * Stretches `ink` (0–255, in place) so that its strong pixels (the 90th
+ * percentile of those clearly inked) reach full ink again.
+ */
+function restoreFullInk(ink: Uint8Array): void {
+  const histogram = new Uint32Array(256);
+  for (let i = 0; i < ink.length; i++) histogram[ink[i]!]!++;
+  let inked = 0;
+  for (let v = 16; v < 256; v++) inked += histogram[v]!;
+  let strong = 255;
+  for (let v = 255, acc = 0; v >= 16; v--) {
+    acc += histogram[v]!;
+    if (acc >= 0.1 * inked) {
+      strong = v;
+      break;
+    }
+  }
+  if (strong >= 240) return;
+  const gain = 255 / strong;
+  for (let i = 0; i < ink.length; i++) ink[i] = Math.min(255, Math.round(ink[i]! * gain));
 }
 
 /** Grey-level dilation by a disc of `radius` pixels: each pixel takes the maximum within the disc. */
