@@ -39,7 +39,7 @@ export interface ChartSpec {
   };
   readonly y: ChartAxis;
   readonly series: readonly ChartSeries[];
-  /** uPlot's legend with the values under the cursor. @default true */
+  /** uPlot's legend with the values under the cursor. @default true with two or more series */
   readonly legend?: boolean;
 }
 
@@ -121,9 +121,9 @@ export function specOptions(U: typeof uPlot, spec: ChartSpec, colors: ChartColor
   return {
     width,
     height,
-    legend: { show: spec.legend ?? true, live: true },
+    legend: { show: spec.legend ?? spec.series.length > 1, live: true },
     cursor: { drag: { x: false, y: false }, points: { size: 7 } },
-    padding: [10, 12, 0, 2],
+    padding: [10, 22, 0, 2],
     scales: { x: xScale, y: { range: range(spec.y, !hasBars) } },
     axes: [
       {
@@ -139,7 +139,7 @@ export function specOptions(U: typeof uPlot, spec: ChartSpec, colors: ChartColor
     ],
     series: [
       {
-        label: spec.x.label ?? 'x',
+        label: spec.x.label ?? (spec.x.time ? 'time' : 'x'),
         ...(xFormat ? { value: (_u: uPlot, v: number | null) => (v == null ? '–' : xFormat(v)) } : {}),
       },
       ...spec.series.map((s): uPlot.Series => {

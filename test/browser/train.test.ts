@@ -1,0 +1,176 @@
+/**
+ * The Train and Models pages in a real Chromium against the real server with
+ * its training worker: the form's validation, a tiny training job watched
+ * live to the end, the new version on the Models page with its evaluation
+ * (confusion-matrix examples, curves), and cancelling a running job.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { REPO_ROOT } from '../../server/src/config.js';
+import { assertNoOpenHandles } from '../helpers/handles.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { launchChromium, openPage, saveScreenshot, type OpenedPage } from './harness.js';
+
+const PHONE = { width: 390, height: 844 } as const;
+
+describe('Train and Models pages', { timeout: 420_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let opened: OpenedPage;
+  let page: Page;
+
+  before(async () => {
+    assert.ok(existsSync(join(REPO_ROOT, 'client', 'build', 'handler.js')), 'build the client first (npm run build)');
+    // The harness's app runs no worker; this one trains, on a small test set
+    // so evaluation stays quick, with frequent progress ticks.
+    server = await startTestServer({ config: { evalTestLimit: 500, trainingProgressMs: 100 } });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await assertNoOpenHandles();
+  });
+
+  beforeEach(async () => {
+    opened = await openPage(browser);
+    page = opened.page;
+  });
+
+  afterEach(async () => {
+    await opened.context.close();
+    assert.deepEqual(opened.errors, [], 'the page logged errors');
+  });
+
+  const monitor = () => page.getByTestId('run-monitor');
+
+  async function waitForPhase(phases: readonly string[], timeout: number): Promise<string> {
+    await page.locator(phases.map((p) => `[data-testid="run-monitor"][data-phase="${p}"]`).join(', ')).waitFor({ timeout });
+    return (await monitor().getAttribute('data-phase')) ?? '';
+  }
+
+  test('refuses out-of-range parameters in the form, saying which and why, before asking the server', async () => {
+    await page.goto(`${server.url}/train`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await page.getByText('No training jobs yet.').waitFor();
+    const epochs = page.getByLabel('Epochs');
+    assert.equal(await epochs.inputValue(), '2', 'the default is filled in');
+    await epochs.fill('0');
+    await epochs.blur();
+    await page.getByText('Epochs must be from 1 to 50; 0 is not.').waitFor();
+    assert.equal(await epochs.getAttribute('aria-invalid'), 'true');
+    await page.getByLabel('Learning rate').fill('');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByText('Learning rate is needed (the default is 0.004).').waitFor();
+    assert.equal(await page.evaluate('document.activeElement.id'), 'train-epochs', 'the first wrong field takes the focus');
+    const jobs = await server.db.query('SELECT 1 FROM training_jobs');
+    assert.equal(jobs.length, 0, 'nothing was sent');
+  });
+
+  test('a tiny job runs live to its end, and its version shows on the Models page with examples of its mistakes', async () => {
+    await page.goto(`${server.url}/train`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await page.getByLabel('Epochs').fill('1');
+    await page.getByLabel('Batch size').fill('50');
+    await page.getByLabel('MNIST digits').fill('500');
+    await page.getByLabel('Seed').fill('7');
+    await page.getByRole('checkbox', { name: /^Augment/ }).uncheck();
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.waitForURL(/\?job=/);
+    await monitor().waitFor();
+
+    // Watch the run: phases and progress as they arrive.
+    const seen = new Set<string>();
+    const progress = new Set<number>();
+    let chartSeen = false;
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const phase = (await monitor().getAttribute('data-phase')) ?? '';
+      seen.add(phase);
+      progress.add(Number(await page.getByTestId('run-progress').getAttribute('aria-valuenow')));
+      chartSeen ||= (await page.getByTestId('live-loss').locator('canvas').count()) > 0;
+      if (phase === 'COMPLETED' || phase === 'FAILED' || phase === 'CANCELLED') break;
+      assert.ok(Date.now() < deadline, `the job did not finish in time; phases seen: ${[...seen].join(', ')}`);
+      await page.waitForTimeout(150);
+    }
+    assert.equal((await monitor().getAttribute('data-phase')), 'COMPLETED', (await page.getByTestId('run-result').textContent()) ?? '');
+    assert.ok(seen.has('RUNNING') || seen.has('EVALUATING'), `saw the job at work: ${[...seen].join(', ')}`);
+    assert.ok(chartSeen, 'the loss chart appeared');
+    assert.equal(await page.getByTestId('run-progress').getAttribute('aria-valuenow'), '100');
+    assert.equal(await page.getByTestId('per-class-progress').locator('li').count(), 10, 'validation accuracy for each digit');
+    const result = page.getByTestId('run-result');
+    await result.filter({ hasText: 'Version 2 is ready' }).waitFor();
+    await page.getByTestId('job-row').first().filter({ hasText: 'Completed' }).waitFor();
+    await page.waitForTimeout(300);
+    await saveScreenshot(page, 'train-finished-desktop-light');
+
+    await result.getByRole('link', { name: 'See v2 on the Models page' }).click();
+    await page.waitForURL(/\/models\?id=/);
+    await page.getByRole('heading', { level: 2, name: /^v2 · / }).waitFor();
+    assert.equal(await page.getByTestId('model-row').count(), 2, 'the imported version and the new one');
+    await page.getByTestId('split-accuracy').filter({ hasText: /%$/ }).waitFor();
+
+    const cells = page.getByTestId('model-confusion').locator('button');
+    await cells.first().waitFor();
+    const name = (await cells.first().getAttribute('aria-label')) ?? '';
+    const [, actual, predicted] = /(\d)s taken for (\d)/.exec(name) ?? [];
+    await cells.first().click();
+    const examples = page.getByTestId('cell-examples');
+    await examples.getByRole('heading', { name: new RegExp(`^${actual} taken for ${predicted}`) }).waitFor();
+    await examples.getByRole('img').first().waitFor();
+    const labels = await examples.getByRole('img').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label')));
+    assert.ok(labels.length >= 1, 'at least one example image');
+    assert.ok(labels.every((l) => l?.startsWith(`A ${actual} the model read as ${predicted}`)), labels.join('; '));
+    for (const chart of ['roc-chart', 'pr-chart', 'calibration-chart', 'loss-chart', 'accuracy-chart']) {
+      await page.getByTestId(chart).locator('canvas').first().waitFor();
+    }
+    await page.waitForTimeout(300);
+    await saveScreenshot(page, 'models-examples-desktop-light');
+
+    for (const theme of ['light', 'dark'] as const) {
+      for (const [device, options] of [
+        ['desktop', { colorScheme: theme }],
+        ['phone', { colorScheme: theme, viewport: PHONE, deviceScaleFactor: 2 }],
+      ] as const) {
+        for (const path of ['/train', '/models']) {
+          const view = await openPage(browser, options);
+          try {
+            await view.page.goto(`${server.url}${path}`);
+            const chart = path === '/models' ? 'roc-chart' : 'live-loss';
+            if (path === '/train') await view.page.getByTestId('job-row').first().getByRole('button', { name: 'Watch' }).click();
+            await view.page.getByTestId(chart).locator('canvas').first().waitFor();
+            await view.page.waitForTimeout(300);
+            await saveScreenshot(view.page, `${path.slice(1)}-${device}-${theme}`);
+            if (device === 'phone') {
+              const wide = await view.page.evaluate(`[...document.querySelectorAll('main *')].filter((el) => el.getBoundingClientRect().right > ${PHONE.width} + 1).slice(0, 3).map((el) => el.tagName + '.' + el.className).join(', ')`);
+              assert.equal(await view.page.evaluate('document.documentElement.scrollWidth'), PHONE.width, `nothing on ${path} overflows sideways on a phone: ${String(wide)}`);
+            }
+          } finally {
+            await view.context.close();
+          }
+          assert.deepEqual(view.errors, []);
+        }
+      }
+    }
+  });
+
+  test('a running job can be cancelled from its progress panel', async () => {
+    await page.goto(`${server.url}/train`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await page.getByLabel('Epochs').fill('5');
+    await page.getByLabel('MNIST digits').fill('20000');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.waitForURL(/\?job=/);
+    await waitForPhase(['RUNNING'], 120_000);
+    await monitor().getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await waitForPhase(['CANCELLED', 'COMPLETED', 'FAILED'], 60_000), 'CANCELLED');
+    await page.getByTestId('run-result').filter({ hasText: 'Cancelled.' }).waitFor();
+    await page.getByTestId('job-row').first().filter({ hasText: 'Cancelled' }).waitFor();
+    const [job] = await server.db.query<{ status: string }>("SELECT status FROM training_jobs ORDER BY created_at DESC LIMIT 1");
+    assert.equal(job?.status.toUpperCase(), 'CANCELLED');
+  });
+});
