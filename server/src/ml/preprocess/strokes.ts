@@ -207,32 +207,28 @@ function collectSegments(strokes: unknown, width: number, height: number): Segme
 function clipSegment(ax: number, ay: number, bx: number, by: number, width: number, height: number, out: Float64Array): boolean {
   const dx = bx - ax;
   const dy = by - ay;
-  let t0 = 0;
-  let t1 = 1;
-  const edges: [number, number][] = [
-    [-dx, ax],
-    [dx, width - ax],
-    [-dy, ay],
-    [dy, height - ay],
-  ];
-  for (const [p, q] of edges) {
-    if (p === 0) {
-      if (q < 0) return false;
-    } else {
-      const t = q / p;
-      if (p < 0) {
-        if (t > t1) return false;
-        if (t > t0) t0 = t;
-      } else {
-        if (t < t0) return false;
-        if (t < t1) t1 = t;
-      }
-    }
+  const range = [0, 1];
+  if (!clipEdge(-dx, ax, range) || !clipEdge(dx, width - ax, range) || !clipEdge(-dy, ay, range) || !clipEdge(dy, height - ay, range)) {
+    return false;
   }
-  out[0] = ax + t0 * dx;
-  out[1] = ay + t0 * dy;
-  out[2] = ax + t1 * dx;
-  out[3] = ay + t1 * dy;
+  out[0] = ax + range[0]! * dx;
+  out[1] = ay + range[0]! * dy;
+  out[2] = ax + range[1]! * dx;
+  out[3] = ay + range[1]! * dy;
+  return true;
+}
+
+/** One Liang–Barsky edge test: narrows `range` ([t0, t1]) to where `p·t ≤ q`; false when it empties. */
+function clipEdge(p: number, q: number, range: number[]): boolean {
+  if (p === 0) return q >= 0;
+  const t = q / p;
+  if (p < 0) {
+    if (t > range[1]!) return false;
+    if (t > range[0]!) range[0] = t;
+  } else {
+    if (t < range[0]!) return false;
+    if (t < range[1]!) range[1] = t;
+  }
   return true;
 }
 
@@ -258,45 +254,68 @@ function dropStraySegments(segments: Segments, penRadius: number): void {
     minY = Math.min(minY, coords[o + 1]!, coords[o + 3]!);
     maxY = Math.max(maxY, coords[o + 1]!, coords[o + 3]!);
   }
-  minX -= penRadius;
-  minY -= penRadius;
-  const binX = Math.max((maxX + penRadius - minX) / PROFILE_BINS, 1e-6);
-  const binY = Math.max((maxY + penRadius - minY) / PROFILE_BINS, 1e-6);
-  const profile = new Float64Array(PROFILE_BINS);
+  const origin = [minX - penRadius, minY - penRadius];
+  const bin = [
+    Math.max((maxX + 2 * penRadius - minX) / PROFILE_BINS, 1e-6),
+    Math.max((maxY + 2 * penRadius - minY) / PROFILE_BINS, 1e-6),
+  ];
 
-  // Each segment spreads its ink (length plus a pen's width for the caps,
-  // times the pen's width) evenly over the bins its inked interval covers.
-  const fill = (axis: 0 | 1): void => {
-    profile.fill(0);
-    const origin = axis === 0 ? minX : minY;
-    const bin = axis === 0 ? binX : binY;
-    for (let i = 0; i < count; i++) {
-      if (!keep[i]) continue;
-      const o = 4 * i;
-      const length = Math.hypot(coords[o + 2]! - coords[o]!, coords[o + 3]! - coords[o + 1]!);
+  // Per segment and axis, the bins its inked interval covers and its bin
+  // of its midpoint; and its ink (length plus a pen's width for the caps).
+  const first = [new Uint16Array(count), new Uint16Array(count)];
+  const last = [new Uint16Array(count), new Uint16Array(count)];
+  const middle = [new Uint16Array(count), new Uint16Array(count)];
+  const ink = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const o = 4 * i;
+    ink[i] = Math.hypot(coords[o + 2]! - coords[o]!, coords[o + 3]! - coords[o + 1]!) + 2 * penRadius;
+    for (const axis of [0, 1] as const) {
       const a = coords[o + axis]!;
       const b = coords[o + 2 + axis]!;
-      const first = binIndex(Math.min(a, b) - penRadius, origin, bin);
-      const last = binIndex(Math.max(a, b) + penRadius, origin, bin);
-      const share = (length + 2 * penRadius) / (last - first + 1);
-      for (let k = first; k <= last; k++) profile[k]! += share;
+      first[axis]![i] = binIndex(Math.min(a, b) - penRadius, origin[axis]!, bin[axis]!);
+      last[axis]![i] = binIndex(Math.max(a, b) + penRadius, origin[axis]!, bin[axis]!);
+      middle[axis]![i] = binIndex((a + b) / 2, origin[axis]!, bin[axis]!);
     }
-  };
-  const core = (axis: 0 | 1): number => {
-    fill(axis);
-    return (quantileBin(profile, 0.9) - quantileBin(profile, 0.1) + 1) * (axis === 0 ? binX : binY);
-  };
-  const size = Math.max(core(0), core(1));
-  for (const axis of [0, 1, 0, 1] as const) {
-    fill(axis);
-    const bin = axis === 0 ? binX : binY;
-    const range = inkRange(profile, Math.max(2, (OUTLIER_GAP_SHARE * size) / bin));
-    if (!range) return;
-    const origin = axis === 0 ? minX : minY;
+  }
+
+  // Each kept segment spreads its ink evenly over its bins (as differences,
+  // summed up afterwards, so a segment costs the same however long).
+  const profile = new Float64Array(PROFILE_BINS + 1);
+  const fill = (axis: 0 | 1): Float64Array => {
+    profile.fill(0);
+    const lo = first[axis]!;
+    const hi = last[axis]!;
+    let total = 0;
     for (let i = 0; i < count; i++) {
       if (!keep[i]) continue;
-      const mid = binIndex((coords[4 * i + axis]! + coords[4 * i + 2 + axis]!) / 2, origin, bin);
-      if (mid < range.lo || mid > range.hi) keep[i] = 0;
+      const share = ink[i]! / (hi[i]! - lo[i]! + 1);
+      profile[lo[i]!]! += share;
+      profile[hi[i]! + 1]! -= share;
+      total += ink[i]!;
+    }
+    for (let k = 1; k < PROFILE_BINS; k++) profile[k]! += profile[k - 1]!;
+    // Rounding in the running sum leaves dust where there is no ink.
+    for (let k = 0; k < PROFILE_BINS; k++) if (profile[k]! < 1e-9 * total) profile[k] = 0;
+    return profile.subarray(0, PROFILE_BINS);
+  };
+  const core = (axis: 0 | 1): number => {
+    const p = fill(axis);
+    return (quantileBin(p, 0.9) - quantileBin(p, 0.1) + 1) * bin[axis]!;
+  };
+  const size = Math.max(core(0), core(1));
+  // Until a pass over both axes drops nothing (at most two passes).
+  for (let pass = 0, dropped = true; pass < 2 && dropped; pass++) {
+    dropped = false;
+    for (const axis of [0, 1] as const) {
+      const range = inkRange(fill(axis), Math.max(2, (OUTLIER_GAP_SHARE * size) / bin[axis]!));
+      if (!range) return;
+      const mid = middle[axis]!;
+      for (let i = 0; i < count; i++) {
+        if (keep[i] && (mid[i]! < range.lo || mid[i]! > range.hi)) {
+          keep[i] = 0;
+          dropped = true;
+        }
+      }
     }
   }
 }
