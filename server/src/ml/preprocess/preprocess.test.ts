@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   COM_TARGET,
@@ -362,5 +363,23 @@ describe('preprocessPixels', () => {
   it('rejects zero pixels with EMPTY_DRAWING', () => {
     assertRejects(() => preprocessPixels(new Float32Array(784)), 'EMPTY_DRAWING');
     assertRejects(() => preprocessPixels(new Float32Array(784).fill(0.001)), 'EMPTY_DRAWING');
+  });
+});
+
+describe('the preprocess module', () => {
+  it('stays pure TypeScript the browser can run: relative imports only, no Node or DOM globals', () => {
+    // From server/dist/server/src/ml/preprocess/ back to server/src/ml/preprocess/.
+    const dir = new URL('../../../../../src/ml/preprocess/', import.meta.url);
+    const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    assert.ok(sources.includes('index.ts') && sources.length >= 8, `found ${sources.join(', ')}`);
+    for (const file of sources) {
+      const code = readFileSync(new URL(file, dir), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      for (const [, specifier] of code.matchAll(/\bfrom\s+'([^']+)'/g)) {
+        assert.match(specifier!, /^\.\/[\w-]+\.js$/, `${file} imports ${specifier}`);
+      }
+      for (const name of ['process', 'Buffer', 'require', 'document', 'window', 'globalThis']) {
+        assert.ok(!new RegExp(`\\b${name}\\b`).test(code), `${file} uses ${name}`);
+      }
+    }
   });
 });
