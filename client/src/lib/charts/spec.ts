@@ -41,6 +41,8 @@ export interface ChartSpec {
   readonly series: readonly ChartSeries[];
   /** uPlot's legend with the values under the cursor. @default true with two or more series */
   readonly legend?: boolean;
+  /** Whether the legend shows the values under the cursor (pointless for curves with many x values). @default true */
+  readonly legendValues?: boolean;
 }
 
 /** What forces a new uPlot instance when it changes (data alone only calls setData). */
@@ -121,7 +123,7 @@ export function specOptions(U: typeof uPlot, spec: ChartSpec, colors: ChartColor
   return {
     width,
     height,
-    legend: { show: spec.legend ?? spec.series.length > 1, live: true },
+    legend: { show: spec.legend ?? spec.series.length > 1, live: spec.legendValues ?? true },
     cursor: { drag: { x: false, y: false }, points: { size: 7 } },
     padding: [10, 22, 0, 2],
     scales: { x: xScale, y: { range: range(spec.y, !hasBars) } },
