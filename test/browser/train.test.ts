@@ -143,6 +143,7 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
             const chart = path === '/models' ? 'roc-chart' : 'live-loss';
             if (path === '/train') await view.page.getByTestId('job-row').first().getByRole('button', { name: 'Watch' }).click();
             await view.page.getByTestId(chart).locator('canvas').first().waitFor();
+            await view.page.evaluate('scrollTo(0, 0)');
             await view.page.waitForTimeout(300);
             await saveScreenshot(view.page, `${path.slice(1)}-${device}-${theme}`);
             if (device === 'phone') {
