@@ -177,7 +177,7 @@ function quantiles(histogram: Uint32Array, offset: number, qs: readonly number[]
 /** Polarity and background estimation, then the soft-thresholded ink. */
 function inkFromLuminance({ lum, histogram: lumHistogram, width, height }: Luminance): InkMap {
   const border = borderLevels(lum, width, height);
-  const blocks = blockStatistics(lum, width, height);
+  const blocks = grainAtMostBorder(blockStatistics(lum, width, height), border.spread);
   const { noise } = blocks;
 
   // Polarity: ink is the tail that stands out from the border level. Paper
@@ -328,6 +328,19 @@ function blockStatistics(lum: Uint8Array, width: number, height: number): BlockS
   spreads.sort((a, b) => a - b);
   const sigma = spreads[spreads.length >> 1]! / 1.349;
   return { blockSide, bw, bh, low, high, sigma, noise: Math.max(MIN_NOISE, 3 * sigma) };
+}
+
+/**
+ * Caps the grain at what the border ring shows. A digit that fills the
+ * frame (a tight crop, a thumbnail, a bold digit on a small image) crosses
+ * most blocks, so the typical block's spread measures the ink's edges, not
+ * the grain, and the threshold above it would find no ink at all; the
+ * border ring stays mostly paper even then. Uneven light only widens the
+ * ring's spread, so the cap never lowers an honest estimate by much.
+ */
+function grainAtMostBorder(stats: BlockStatistics, borderSpread: number): BlockStatistics {
+  const sigma = borderSpread / 1.349;
+  return sigma < stats.sigma ? { ...stats, sigma, noise: Math.max(MIN_NOISE, 3 * sigma) } : stats;
 }
 
 /** Contrast of every pixel over one background level, on the ink's side only. */

@@ -254,6 +254,22 @@ describe('preprocessRgba', () => {
     assert.ok(meanAbsDiff(centred, corner) < 0.02, `\n${picture(centred)}\n${picture(corner)}`);
   });
 
+  it('reads a digit cropped to its ink (a tight crop, a thumbnail) like the same digit with margins', () => {
+    // An 8 crosses nearly every block of a small image, so the blocks' spread
+    // measures its edges rather than the paper's grain.
+    const eight = [ellipse(0.5, 0.27, 0.2, 0.22), ellipse(0.5, 0.72, 0.25, 0.25)];
+    const withMargins = preprocessRgba(rasterise(placeStrokes(eight, 80, 80, 120), 280, 280, 12), 280, 280);
+    // Ink spans 27 × 44 px of a 29 × 46 image: 1 px is left around it.
+    const tight = preprocessRgba(rasterise(placeStrokes(eight, -7.6, 1.4, 40), 29, 46, 4.8), 29, 46);
+    assertMnistGeometry(tight, 'tight crop');
+    assert.ok(meanAbsDiff(withMargins, tight) < 0.06, `\n${picture(withMargins)}\n${picture(tight)}`);
+    // The same pen for its size as a marker on the large image.
+    const boldWithMargins = preprocessRgba(rasterise(placeStrokes(eight, 80, 80, 120), 280, 280, 28), 280, 280);
+    const thumbnail = preprocessRgba(rasterise(placeStrokes(eight, -3, 1, 30), 32, 32, 7), 32, 32);
+    assertMnistGeometry(thumbnail, 'thumbnail');
+    assert.ok(meanAbsDiff(boldWithMargins, thumbnail) < 0.06, `\n${picture(boldWithMargins)}\n${picture(thumbnail)}`);
+  });
+
   it('reads a photo of grey paper with uneven light, noise and a speck of dirt like the clean drawing', () => {
     const clean = preprocessRgba(rasterise(seven, 280, 280, 14), 280, 280);
     const coverage = new Float32Array(280 * 280);
