@@ -26,13 +26,17 @@ import { hookRootField } from './field-hooks.js';
 // everything else here loads ("Cannot use GraphQLObjectType from another module or realm"): use its CJS build.
 const { getComplexity, simpleEstimator } = createRequire(import.meta.url)('graphql-query-complexity') as typeof import('graphql-query-complexity');
 
+/** The largest page any paged field serves; the fields themselves refuse more with BAD_USER_INPUT. */
+const MAX_PAGE = 200;
+
 /**
  * Paged fields cost their page size times their selection: `predictions(first: 50) { ... }`
- * costs 50 times what one item does.
+ * costs 50 times what one item does. A size over MAX_PAGE counts as MAX_PAGE, so that
+ * the field's own, more precise error answers it.
  */
 const pagedEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   const size = [args.first, args.limit].find((value): value is number => typeof value === 'number' && value > 0);
-  return size === undefined ? undefined : 1 + size * childComplexity;
+  return size === undefined ? undefined : 1 + Math.min(size, MAX_PAGE) * childComplexity;
 };
 
 const ESTIMATORS = [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })];
