@@ -9,6 +9,7 @@
  * row nor the other way round.
  */
 import { Logger as GraphileLogger, runMigrations, type LogFunctionFactory } from 'graphile-worker';
+import pg from 'pg';
 import type { Logger } from '../logger.js';
 
 /** Task identifier of a training run; its payload is `{ jobId }`. */
@@ -50,6 +51,18 @@ export function graphileLogger(logger: Logger): GraphileLogger {
 }
 
 /** Installs or upgrades the `graphile_worker` schema. */
-export async function migrateQueue(connectionString: string, logger: Logger): Promise<void> {
-  await runMigrations({ connectionString, logger: graphileLogger(logger), maxPoolSize: 2 });
+export async function migrateQueue(database: string | pg.Pool, logger: Logger): Promise<void> {
+  if (typeof database !== 'string') {
+    await runMigrations({ pgPool: database, logger: graphileLogger(logger) });
+    return;
+  }
+  // A pool of ours with an error listener: one graphile-worker makes is ended
+  // without its listener, and a connection dropped then crashed the process.
+  const pool = new pg.Pool({ connectionString: database, max: 2 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'an idle job-queue connection failed'));
+  try {
+    await runMigrations({ pgPool: pool, logger: graphileLogger(logger) });
+  } finally {
+    await pool.end();
+  }
 }

@@ -6,6 +6,7 @@
  * them, and the job row's guarded updates keep it that way.
  */
 import { run, type Runner } from 'graphile-worker';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
@@ -61,20 +62,30 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
   }
   const runs = new TrainingRunService(options.dataSource, options.events, options.registry, { staleAfterMs });
   const active: ActiveRuns = new Map();
-  await migrateQueue(options.connectionString, logger);
+  // Our own pool, not one graphile-worker creates: it ends its pools without
+  // waiting and after removing their error listeners, so a connection the
+  // database closes at that moment (a stopped embedded Postgres, a dropped
+  // test database) was an unhandled 'error' that killed the process.
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(4, (options.concurrency ?? 1) + 2) });
+  pool.on('error', (error) => logger.warn({ err: error }, 'an idle job-queue connection failed'));
+  try {
+    await migrateQueue(pool, logger);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
   const task = createTrainTask(
     { runs, events: options.events, models: options.models, bus: options.bus, logger, settings, db: options.dataSource },
     active,
   );
   const startRunner = (): Promise<Runner> =>
     run({
-      connectionString: options.connectionString,
+      pgPool: pool,
       concurrency: options.concurrency ?? 1,
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 1_000,
       logger: graphileLogger(logger),
       // The pool serves job fetches and completions; training itself uses the app's data source.
-      maxPoolSize: Math.max(4, (options.concurrency ?? 1) + 2),
       gracefulShutdownAbortTimeout: 1_000,
       // Batched (even with no delay), completions and failures are retried
       // with backoff through a database outage, and a final failure stops
@@ -150,6 +161,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
         for (const stopRun of active.values()) stopRun();
         await runner?.stop().catch((error: unknown) => logger.warn({ err: error }, 'the job runner did not stop cleanly'));
         await supervised;
+        await pool.end().catch((error: unknown) => logger.warn({ err: error }, 'the job-queue pool did not close cleanly'));
         logger.info('training worker stopped');
       })()),
   };
