@@ -95,7 +95,7 @@ async function classifyLoad(server: TestServer, ms: number, clients: number): Pr
 }
 
 async function main(): Promise<void> {
-  const server = await startTestServer({ config: { trainingProgressMs: 250, evalTestLimit: 1000 } });
+  const server = await startTestServer({ config: { trainingProgressMs: 250, evalTestLimit: 1000, classifyRateLimit: 0, trainingRateLimit: 0 } });
   const rows: string[] = [];
   try {
     // Warm-up: JIT, the classifier's first batch, connection pools.

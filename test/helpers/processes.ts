@@ -37,6 +37,10 @@ export function startNode(name: string, entry: string, env: Record<string, strin
     env: { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Whatever ends this test process (a crash included), the child goes with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const lines: LogLine[] = [];
   const waiters = new Set<() => void>();
   const stderr: string[] = [];
