@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { createDataSource } from '../server/src/db/data-source.js';
+import { EventBus } from '../server/src/events/bus.js';
+import { TrainingEventsService } from '../server/src/services/training-events.service.js';
 import { subscribe } from './helpers/graphql-ws.js';
 import { assertNoOpenHandles } from './helpers/handles.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -243,6 +246,28 @@ describe('retraining over GraphQL', () => {
       assert.equal(jobNow.modelVersion, null);
     } finally {
       await follower.close();
+    }
+  });
+
+  test('delivers an event too big for a NOTIFY payload by reading it from the table', async () => {
+    // A job row outside the queue, so only this test writes its events.
+    const [{ id }] = await server.db.query<{ id: string }>(`INSERT INTO training_jobs (params) VALUES ('{}') RETURNING id`);
+    const follower = await followJob(server.wsUrl, id);
+    const dataSource = createDataSource(server.db.url);
+    await dataSource.initialize();
+    const bus = new EventBus(server.db.url);
+    try {
+      const events = new TrainingEventsService(dataSource, bus);
+      await events.append(id, { type: 'STARTED', epoch: 0, epochs: 1 });
+      const error = `a long reason: ${'x'.repeat(9000)}`;
+      await events.append(id, { type: 'FAILED', error });
+      const received = await follower.done(10_000);
+      assert.deepEqual(received.map((e) => e.type), ['STARTED', 'FAILED']);
+      assert.equal(received[1].error, error, 'the whole 9 kB event arrived');
+    } finally {
+      await follower.close();
+      await bus.close();
+      await dataSource.destroy();
     }
   });
 
