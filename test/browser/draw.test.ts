@@ -6,17 +6,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { assertNoOpenHandles } from '../helpers/handles.js';
-import {
-  drawStroke,
-  launchChromium,
-  nextFrames,
-  openPage,
-  saveScreenshot,
-  SEVEN,
-  startApp,
-  type App,
-  type OpenedPage,
-} from './harness.js';
+import { drawStroke, launchChromium, nextFrames, openPage, saveScreenshot, SEVEN, startApp, type App, type OpenedPage, waitUntilLive } from './harness.js';
 
 /** What a classify response carried, in the order the requests were sent. */
 interface Exchange {
@@ -58,7 +48,7 @@ describe('Draw page', { timeout: 180_000 }, () => {
     });
     await page.goto(`${app.url}/`);
     // "Live" appears once the page is hydrated and the graphql-ws socket is up.
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await waitUntilLive(page);
   });
 
   afterEach(async () => {

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { assertNoOpenHandles } from '../helpers/handles.js';
-import { launchChromium, openPage, saveScreenshot, startApp, type App, type OpenedPage } from './harness.js';
+import { launchChromium, openPage, saveScreenshot, startApp, type App, type OpenedPage, waitUntilLive } from './harness.js';
 
 describe('Explore page', { timeout: 240_000 }, () => {
   let app: App;
@@ -42,7 +42,7 @@ describe('Explore page', { timeout: 240_000 }, () => {
 
   test('shows MNIST digits as a grid that pages and filters by split and digit', async () => {
     await page.goto(`${app.url}/explore`);
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await waitUntilLive(page);
     await tiles().nth(59).waitFor();
     assert.equal(await tiles().count(), 60, 'a page of 60 digits');
     assert.equal((await range().textContent())?.trim(), '1–60 of 60,000');

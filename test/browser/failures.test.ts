@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { assertNoOpenHandles } from '../helpers/handles.js';
-import { drawStroke, launchChromium, openPage, saveScreenshot, SEVEN, startApp, type App } from './harness.js';
+import { drawStroke, launchChromium, openPage, saveScreenshot, SEVEN, startApp, type App, waitUntilLive, connectionBadge } from './harness.js';
 
 async function drawSeven(page: Page): Promise<void> {
   const canvas = page.getByLabel('Drawing area');
@@ -30,7 +30,7 @@ describe('Draw page when things go wrong', { timeout: 180_000 }, () => {
     const { page, context, errors } = await openPage(browser);
     try {
       await page.goto(`${app.url}/`);
-      const badge = page.getByRole('status').filter({ hasText: /Live|Connecting|Reconnecting|Offline/ });
+      const badge = connectionBadge(page);
       await badge.filter({ hasText: 'Live' }).waitFor();
       await drawSeven(page);
       await page.getByTestId('top-digit').filter({ hasText: /^\d$/ }).waitFor();
@@ -67,7 +67,7 @@ describe('Draw page when things go wrong', { timeout: 180_000 }, () => {
     const { page, context, errors } = await openPage(browser, { colorScheme: 'dark' });
     try {
       await page.goto(`${app.url}/`);
-      await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+      await waitUntilLive(page);
       await drawSeven(page);
       const problem = page.getByTestId('api-problem');
       await problem.waitFor();

@@ -191,3 +191,16 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path, fullPage: true, animations: 'disabled' });
   return path;
 }
+
+/**
+ * The header's connection badge (a `status` named after the API connection);
+ * pages have other live `status` regions, so tests find the badge by name.
+ */
+export function connectionBadge(page: Page) {
+  return page.getByRole('status', { name: /connection to the API/ });
+}
+
+/** Waits until the badge says the GraphQL WebSocket is connected. */
+export async function waitUntilLive(page: Page, timeout?: number): Promise<void> {
+  await connectionBadge(page).filter({ hasText: 'Live' }).waitFor(timeout === undefined ? undefined : { timeout });
+}

@@ -8,7 +8,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core';
 import { loadMnist } from '../../server/src/ml/mnist.js';
 import { assertNoOpenHandles } from '../helpers/handles.js';
-import { drawStroke, launchChromium, openPage, saveScreenshot, SEVEN, startApp, type App, type OpenedPage } from './harness.js';
+import { drawStroke, launchChromium, openPage, saveScreenshot, SEVEN, startApp, type App, type OpenedPage, waitUntilLive } from './harness.js';
 
 /** The `mnist_client_id` cookie the server gave this browser context. */
 async function clientIdOf(opened: OpenedPage): Promise<string> {
@@ -69,7 +69,7 @@ describe('History page', { timeout: 240_000 }, () => {
   });
 
   const items = () => page.getByTestId('history-item');
-  const live = () => page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  const live = () => waitUntilLive(page);
 
   test('a drawing labelled on the Draw page appears with its verdict, and can be relabelled, filtered and deleted', async () => {
     await page.goto(`${app.url}/`);

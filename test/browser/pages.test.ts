@@ -7,17 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { assertNoOpenHandles } from '../helpers/handles.js';
-import {
-  drawStroke,
-  launchChromium,
-  nextFrames,
-  openPage,
-  saveScreenshot,
-  SEVEN,
-  startApp,
-  type App,
-  type PageOptions,
-} from './harness.js';
+import { drawStroke, launchChromium, nextFrames, openPage, saveScreenshot, SEVEN, startApp, type App, type PageOptions, waitUntilLive } from './harness.js';
 
 const PAGES = [
   { path: '/', name: 'draw', nav: 'Draw', heading: 'Draw a digit' },
@@ -43,9 +33,6 @@ async function backgroundLuminance(page: Page): Promise<number> {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
-async function waitUntilLive(page: Page): Promise<void> {
-  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-}
 
 describe('client pages', { timeout: 240_000 }, () => {
   let app: App;

@@ -10,7 +10,7 @@ import { loadMnist } from '../../server/src/ml/mnist.js';
 import { CLASSIFY, onePixels, type ClassifyResult } from '../helpers/drawings.js';
 import { graphql } from '../helpers/graphql.js';
 import { assertNoOpenHandles } from '../helpers/handles.js';
-import { launchChromium, openPage, saveScreenshot, startApp, type App } from './harness.js';
+import { launchChromium, openPage, saveScreenshot, startApp, type App, waitUntilLive } from './harness.js';
 
 /** Labelled predictions seeded per owner. */
 const SEEDED = 80;
@@ -55,7 +55,7 @@ describe('Performance page', { timeout: 240_000 }, () => {
     const { page, context, errors } = await openPage(browser);
     try {
       await page.goto(`${app.url}/performance`);
-      await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+      await waitUntilLive(page);
       await page.getByText('No labelled drawings here yet').waitFor();
       const cookie = (await context.cookies()).find((c) => c.name === 'mnist_client_id');
       assert.ok(cookie, 'the server set the client-id cookie');

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../server/src/config.js';
 import { assertNoOpenHandles } from '../helpers/handles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { launchChromium, openPage, saveScreenshot, type OpenedPage } from './harness.js';
+import { launchChromium, openPage, saveScreenshot, type OpenedPage, waitUntilLive } from './harness.js';
 
 const PHONE = { width: 390, height: 844 } as const;
 
@@ -55,7 +55,7 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
 
   test('refuses out-of-range parameters in the form, saying which and why, before asking the server', async () => {
     await page.goto(`${server.url}/train`);
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await waitUntilLive(page);
     await page.getByText('No training jobs yet.').waitFor();
     const epochs = page.getByLabel('Epochs');
     assert.equal(await epochs.inputValue(), '2', 'the default is filled in');
@@ -73,7 +73,7 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
 
   test('a tiny job runs live to its end, and its version shows on the Models page with examples of its mistakes', async () => {
     await page.goto(`${server.url}/train`);
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await waitUntilLive(page);
     await page.getByLabel('Epochs').fill('1');
     await page.getByLabel('Batch size').fill('50');
     await page.getByLabel('MNIST digits').fill('500');
@@ -161,7 +161,7 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
 
   test('a running job can be cancelled from its progress panel', async () => {
     await page.goto(`${server.url}/train`);
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await waitUntilLive(page);
     await page.getByLabel('Epochs').fill('5');
     await page.getByLabel('MNIST digits').fill('20000');
     await page.getByRole('button', { name: 'Start training' }).click();
