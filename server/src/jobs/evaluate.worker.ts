@@ -45,10 +45,11 @@ export type EvaluateWorkerMessage =
   | ({ type: 'result' } & EvaluateWorkerResult)
   | { type: 'error'; name: string; message: string; stack?: string };
 
-async function score(artifacts: ModelArtifacts, images: Float32Array): Promise<Float32Array> {
+/** Loads `artifacts` once and scores each image set with it; probabilities `[n, 10]` per set. */
+async function score(artifacts: ModelArtifacts, ...sets: Float32Array[]): Promise<Float32Array[]> {
   const model: tf.LayersModel = await loadModelFromArtifacts(artifacts);
   try {
-    return predictProbabilities(model, images);
+    return sets.map((images) => predictProbabilities(model, images));
   } finally {
     model.dispose();
   }
@@ -63,14 +64,16 @@ async function main(): Promise<void> {
     await initBackend();
     const test = loadMnist('test', data.testLimit);
     const options = { curvePoints: data.curvePoints };
-    const testReport = evaluate(await score(data.candidate, test.images), test.labels, options);
     const hasHoldout = data.holdout.labels.length > 0;
-    const holdoutReport = hasHoldout ? evaluate(await score(data.candidate, data.holdout.images), data.holdout.labels, options) : null;
+    const [testProbs, holdoutProbs] = await score(data.candidate, test.images, data.holdout.images);
+    const testReport = evaluate(testProbs, test.labels, options);
+    const holdoutReport = hasHoldout ? evaluate(holdoutProbs, data.holdout.labels, options) : null;
     let base: EvaluateWorkerResult['base'] = null;
     if (data.base) {
+      const [baseTest, baseHoldout] = await score(data.base, data.baseOnTest ? test.images : new Float32Array(0), data.holdout.images);
       base = {
-        testAccuracy: data.baseOnTest ? accuracy(await score(data.base, test.images), test.labels) : null,
-        userHoldoutAccuracy: hasHoldout ? accuracy(await score(data.base, data.holdout.images), data.holdout.labels) : null,
+        testAccuracy: data.baseOnTest ? accuracy(baseTest, test.labels) : null,
+        userHoldoutAccuracy: hasHoldout ? accuracy(baseHoldout, data.holdout.labels) : null,
       };
     }
     const message: EvaluateWorkerMessage = {

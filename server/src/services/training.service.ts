@@ -198,7 +198,7 @@ export class TrainingService {
    * @throws GraphQLError NOT_FOUND, CONFLICT for a job that already finished
    */
   async cancel(id: string): Promise<TrainingJobRecord> {
-    const job = await this.get(id);
+    await this.get(id);
     return this.db.transaction(async (tx) => {
       const queued = (await tx.query(
         `UPDATE training_jobs SET status = 'cancelled', cancel_requested = true, finished_at = now(), error = 'cancelled before it started'
@@ -221,7 +221,7 @@ export class TrainingService {
         await this.bus.publish(tx, 'trainingCancel', { jobId: id });
         return toTrainingJob(runningRow);
       }
-      const now = (await this.get(id)) ?? job;
+      const now = await this.get(id);
       throw apiError(
         ErrorCode.CONFLICT,
         `Training job ${id} already ${now.status === 'completed' ? 'completed' : now.status === 'failed' ? 'failed' : 'was cancelled'}; only QUEUED or RUNNING jobs can be cancelled.`,
