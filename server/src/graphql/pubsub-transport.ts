@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { INPUT_KINDS } from '../db/entities/prediction.entity.js';
 import { coerceError } from '../errors.js';
-import { PgNotifyListener, pgNotify, type Queryable, type TransportLogger } from '../events/pg-notify.js';
+import { MAX_NOTIFY_PAYLOAD_BYTES, PgNotifyListener, type Queryable, type TransportLogger } from '../events/pg-notify.js';
 import { Topic, type PredictionAddedPayload } from './pubsub.js';
 
 /** Postgres channel of each cross-process topic. */
@@ -22,6 +22,9 @@ export const PREDICTION_CHANNELS: Readonly<Record<string, string>> = {
   [Topic.PREDICTION_ADDED]: 'mnist_prediction_added',
   [Topic.PREDICTION_LABELED]: 'mnist_prediction_labeled',
 };
+
+/** Most notifications sent in one statement. */
+const MAX_BATCH = 500;
 
 const TOPIC_BY_CHANNEL = new Map(Object.entries(PREDICTION_CHANNELS).map(([topic, channel]) => [channel, topic]));
 
@@ -84,10 +87,33 @@ export async function startPredictionTransport(options: PredictionTransportOptio
   });
   await listener.start();
 
-  // One NOTIFY at a time, in publishing order: Postgres delivers in commit order, and two
-  // concurrent NOTIFYs on different pool connections could commit the other way round.
-  let tail: Promise<void> = Promise.resolve();
+  // NOTIFYs go out in publishing order, one statement at a time: Postgres delivers in commit order,
+  // and two statements on different pool connections could commit the other way round. Whatever is
+  // published while a statement runs goes out together in the next one, so under load the
+  // notifications keep up with classify in one round trip per batch instead of one per prediction.
+  let queue: Array<{ topic: string; channel: string; text: string }> = [];
+  let sending: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
+
+  const sendBatch = async (batch: typeof queue) => {
+    try {
+      await db.query('SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(c, p, i) ORDER BY i', [
+        batch.map((n) => n.channel),
+        batch.map((n) => n.text),
+      ]);
+    } catch (error) {
+      logger?.warn({ err: coerceError(error), events: batch.length }, 'NOTIFY failed; the events reach this instance only');
+      for (const n of batch) local.dispatchEvent(new CustomEvent(n.topic, { detail: JSON.parse(n.text) as unknown }));
+    }
+  };
+  const drain = async () => {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(batch.length);
+      await sendBatch(batch);
+    }
+    sending = undefined;
+  };
 
   const eventTarget: EventTarget = {
     addEventListener: (type, callback, opts) => local.addEventListener(type, callback, opts),
@@ -95,15 +121,13 @@ export async function startPredictionTransport(options: PredictionTransportOptio
     dispatchEvent(event) {
       const channel = PREDICTION_CHANNELS[event.type];
       if (!channel) return local.dispatchEvent(event);
-      const { detail } = event as CustomEvent<unknown>;
-      tail = tail.then(async () => {
-        try {
-          await pgNotify(db, channel, JSON.stringify(detail));
-        } catch (error) {
-          logger?.warn({ err: coerceError(error), topic: event.type }, 'NOTIFY failed; the event reaches this instance only');
-          local.dispatchEvent(new CustomEvent(event.type, { detail }));
-        }
-      });
+      const text = JSON.stringify((event as CustomEvent<unknown>).detail);
+      if (Buffer.byteLength(text) > MAX_NOTIFY_PAYLOAD_BYTES) {
+        logger?.warn({ topic: event.type, bytes: Buffer.byteLength(text) }, 'event too large for NOTIFY; it reaches this instance only');
+        return local.dispatchEvent(new CustomEvent(event.type, { detail: JSON.parse(text) as unknown }));
+      }
+      queue.push({ topic: event.type, channel, text });
+      sending ??= drain();
       return true;
     },
   };
@@ -113,10 +137,12 @@ export async function startPredictionTransport(options: PredictionTransportOptio
     get connected() {
       return listener.connected;
     },
-    flush: () => tail,
+    flush: async () => {
+      while (sending) await sending;
+    },
     close: () =>
       (closed ??= (async () => {
-        await tail;
+        while (sending) await sending;
         await listener.close();
       })()),
   };
