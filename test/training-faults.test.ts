@@ -10,11 +10,14 @@ import { createLogger } from '../server/src/logger.js';
 import { assertNoOpenHandles } from './helpers/handles.js';
 import { startWorkerProcess, type ChildNode } from './helpers/processes.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { followJob, startJob, TRAINING_JOB } from './helpers/training.js';
+import { CANCEL_TRAINING, followJob, startJob, TRAINING_JOB } from './helpers/training.js';
 
 // Short heartbeats so a killed worker is noticed in seconds, not the default 15 s.
 const TIMING = { TRAINING_STALE_MS: '3000', TRAINING_HEARTBEAT_MS: '500', TRAINING_PROGRESS_MS: '100', EVAL_TEST_LIMIT: '500' };
-const JOB = { mnistLimit: 3000, epochs: 1, batchSize: 32, augment: false };
+// Big enough to be mid-run when the test strikes, even on a fast machine.
+const JOB = { mnistLimit: 6000, epochs: 1, batchSize: 32, augment: false };
+// Never finishes within a test: for runs that end by failure or cancellation.
+const LONG_JOB = { mnistLimit: 30_000, epochs: 2, batchSize: 32, augment: false };
 
 describe('training survives workers that die', () => {
   let server: TestServer;
@@ -83,7 +86,7 @@ describe('training survives workers that die', () => {
     assert.ok(running, 'worker-2 from the previous test is still up');
     const activeBefore = await activeModelId();
     const versionsBefore = await versionCount();
-    const job = await startJob(gql, { ...JOB, seed: 12 });
+    const job = await startJob(gql, { ...LONG_JOB, seed: 12 });
     await server.db.query('UPDATE training_jobs SET max_attempts = 1 WHERE id = $1', [job.id]);
     const follower = await followJob(server.wsUrl, job.id);
     try {
@@ -100,6 +103,29 @@ describe('training survives workers that die', () => {
       const jobNow = (await gql<{ trainingJob: { status: string; error: string } }>(TRAINING_JOB, { id: job.id })).data!.trainingJob;
       assert.equal(jobNow.status, 'FAILED');
       assert.equal(jobNow.error, last.error);
+    } finally {
+      await follower.close();
+    }
+  });
+
+  test('hands the job of a worker stopped gracefully (SIGTERM) back to the queue without costing an attempt', async () => {
+    // Only the worker we stop may take the job.
+    await Promise.all(workers.map((w) => w.stop()));
+    const leaving = await startWorker('worker-4');
+    const job = await startJob(gql, { ...LONG_JOB, seed: 13 });
+    const follower = await followJob(server.wsUrl, job.id);
+    try {
+      await follower.waitFor((e) => e.type === 'BATCH', 60_000);
+      await leaving.stop('SIGTERM');
+      assert.equal((await leaving.exited).code, 0, 'a clean exit');
+      const requeued = await follower.waitFor((e) => e.type === 'QUEUED' && e.seq > 1, 10_000);
+      assert.match(requeued.error ?? '', /shut down during the run; re-queued/);
+      const [row] = await server.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM training_jobs WHERE id = $1', [job.id]);
+      assert.deepEqual(row, { status: 'queued', attempts: 0 });
+      const queue = await server.db.query<{ locked_by: string | null }>('SELECT locked_by FROM graphile_worker.jobs WHERE key = $1', [job.id]);
+      assert.deepEqual(queue, [{ locked_by: null }], 'its queue entry waits, unlocked, for the next worker');
+      const cancel = await gql<{ cancelTraining: { status: string } }>(CANCEL_TRAINING, { id: job.id });
+      assert.equal(cancel.data?.cancelTraining.status, 'CANCELLED');
     } finally {
       await follower.close();
     }

@@ -61,8 +61,8 @@ const toFloat = (pixels: Uint8Array): Float32Array => {
   return out;
 };
 
-/** Stoppers of the runs under way in this process, by job id: each stops its run for a shutdown. */
-export type ActiveRuns = Map<string, () => void>;
+/** The runs under way in this process, by job id: how to stop one for a shutdown, and when it has ended. */
+export type ActiveRuns = Map<string, { stop: () => void; ended: Promise<void> }>;
 
 /** Builds the task handler; each run registers itself in `active` while it lasts. */
 export function createTrainTask(deps: TrainTaskDeps, active: ActiveRuns): Task {
@@ -110,8 +110,17 @@ class TrainingAttempt {
   }
 
   async run(): Promise<void> {
+    const execution = this.execute();
+    this.active.set(this.job.id, { stop: () => this.stop('shutdown'), ended: execution.then(() => undefined, () => undefined) });
+    try {
+      await execution;
+    } finally {
+      this.active.delete(this.job.id);
+    }
+  }
+
+  private async execute(): Promise<void> {
     const { deps, job } = this;
-    this.active.set(job.id, () => this.stop('shutdown'));
     const unsubscribe = deps.bus.subscribe('trainingCancel', ({ jobId }) => {
       if (jobId === job.id) this.stop('cancel');
     });
@@ -129,7 +138,6 @@ class TrainingAttempt {
     } finally {
       clearInterval(heartbeat);
       unsubscribe();
-      this.active.delete(job.id);
     }
   }
 

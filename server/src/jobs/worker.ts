@@ -158,7 +158,9 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
         stopping = true;
         clearInterval(sweeper);
         wakeUp?.();
-        for (const stopRun of active.values()) stopRun();
+        // Let each run record its hand-back before the runner and the pools close.
+        for (const run of active.values()) run.stop();
+        await Promise.all([...active.values()].map((run) => run.ended));
         await runner?.stop().catch((error: unknown) => logger.warn({ err: error }, 'the job runner did not stop cleanly'));
         await supervised;
         await pool.end().catch((error: unknown) => logger.warn({ err: error }, 'the job-queue pool did not close cleanly'));
