@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { withTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { createAppPubSub, Topic, type PredictionAddedPayload } from './pubsub.js';
+import { PREDICTION_CHANNELS, startPredictionTransport } from './pubsub-transport.js';
+
+const payload = (n: number): PredictionAddedPayload => ({
+  id: randomUUID(),
+  modelVersionId: randomUUID(),
+  clientId: n % 2 ? 'client-0001' : null,
+  pixels: Buffer.alloc(784, n % 256).toString('base64'),
+  probabilities: Array.from({ length: 10 }, (_, i) => (i === n % 10 ? 0.91 : 0.01)),
+  digit: n % 10,
+  confidence: 0.91,
+  label: null,
+  inputKind: 'pixels',
+  createdAt: new Date(1_700_000_000_000 + n).toISOString(),
+  labeledAt: null,
+});
+
+/** Collects what a subscription yields until `count` arrived or `ms` passed. */
+async function collect(iterator: AsyncIterator<PredictionAddedPayload>, count: number, ms = 5_000): Promise<PredictionAddedPayload[]> {
+  const got: PredictionAddedPayload[] = [];
+  const deadline = Date.now() + ms;
+  while (got.length < count && Date.now() < deadline) {
+    const next = await Promise.race([iterator.next(), new Promise<null>((resolve) => setTimeout(() => resolve(null), Math.max(1, deadline - Date.now())))]);
+    if (!next || next.done) break;
+    got.push(next.value);
+  }
+  return got;
+}
+
+describe('prediction events over Postgres NOTIFY', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+
+  before(async () => {
+    db = await withTestDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  });
+  after(async () => {
+    await pool?.end();
+    await db?.close();
+  });
+
+  test('a burst published in one process reaches another in order, each event once', async () => {
+    const sender = await startPredictionTransport({ connectionString: db.url, db: pool });
+    const receiver = await startPredictionTransport({ connectionString: db.url, db: pool });
+    try {
+      const subscription = createAppPubSub(receiver.eventTarget).subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
+      const publisher = createAppPubSub(sender.eventTarget);
+      const sent = Array.from({ length: 300 }, (_, n) => payload(n));
+      // A subscription listens from its first next() on, as graphql-ws calls it at once.
+      const receiving = collect(subscription, sent.length);
+      for (const p of sent) publisher.publish(Topic.PREDICTION_ADDED, p);
+      await sender.flush();
+      const got = await receiving;
+      assert.deepEqual(got.map((p) => p.id), sent.map((p) => p.id));
+      assert.deepEqual(got[7], sent[7], 'payloads arrive as sent');
+      await subscription.return?.();
+    } finally {
+      await Promise.all([sender.close(), receiver.close()]);
+    }
+  });
+
+  test('drops a malformed notification and keeps delivering', async () => {
+    const transport = await startPredictionTransport({ connectionString: db.url, db: pool });
+    try {
+      const subscription = createAppPubSub(transport.eventTarget).subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
+      const channel = PREDICTION_CHANNELS[Topic.PREDICTION_ADDED];
+      const receiving = collect(subscription, 1);
+      await pool.query('SELECT pg_notify($1, $2)', [channel, '{"id":"not a uuid"}']);
+      await pool.query('SELECT pg_notify($1, $2)', [channel, 'not json']);
+      const good = payload(1);
+      await pool.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify(good)]);
+      assert.deepEqual((await receiving).map((p) => p.id), [good.id]);
+      await subscription.return?.();
+    } finally {
+      await transport.close();
+    }
+  });
+
+  test('when NOTIFY fails, the event still reaches this process', async () => {
+    const failing = { query: () => Promise.reject(new Error('connection refused')) };
+    const transport = await startPredictionTransport({ connectionString: db.url, db: failing });
+    try {
+      const pubSub = createAppPubSub(transport.eventTarget);
+      const subscription = pubSub.subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
+      const event = payload(2);
+      const receiving = collect(subscription, 1);
+      pubSub.publish(Topic.PREDICTION_ADDED, event);
+      assert.deepEqual((await receiving).map((p) => p.id), [event.id]);
+      await subscription.return?.();
+    } finally {
+      await transport.close();
+    }
+  });
+});
