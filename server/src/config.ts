@@ -225,7 +225,7 @@ function envSchema(cwd: string) {
     METRICS_TOKEN: token('METRICS_TOKEN'),
     TRUST_PROXY: trustProxy,
     MAX_QUERY_COMPLEXITY: integer('MAX_QUERY_COMPLEXITY', 10, 1_000_000, 5_000),
-    CLASSIFY_RATE_LIMIT: integer('CLASSIFY_RATE_LIMIT', 0, 1_000_000, 600, ' (calls per minute per address; 0 turns it off)'),
+    CLASSIFY_RATE_LIMIT: integer('CLASSIFY_RATE_LIMIT', 0, 1_000_000, 600, ' (classify and preview calls per minute per address; 0 turns it off)'),
     TRAINING_RATE_LIMIT: integer('TRAINING_RATE_LIMIT', 0, 100_000, 20, ' (calls per hour per address; 0 turns it off)'),
     RATE_LIMIT_STORE: oneOf('RATE_LIMIT_STORE', RATE_LIMIT_STORES, 'postgres'),
     WS_MAX_CONNECTIONS_PER_IP: integer('WS_MAX_CONNECTIONS_PER_IP', 1, 100_000, 20),

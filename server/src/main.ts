@@ -22,6 +22,7 @@ import { createApolloServer } from './graphql/apollo.js';
 import { ResolverContainer } from './graphql/container.js';
 import type { Context } from './graphql/context.js';
 import { ModelResolver } from './graphql/model.resolver.js';
+import { PredictionPreviewResolver } from './graphql/prediction-preview.resolver.js';
 import { PredictionResolver } from './graphql/prediction.resolver.js';
 import { createAppPubSub } from './graphql/pubsub.js';
 import { startPredictionTransport } from './graphql/pubsub-transport.js';
@@ -163,6 +164,7 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     const schema = await buildAppSchema({
       container: new ResolverContainer([
         new PredictionResolver(predictions, models),
+        new PredictionPreviewResolver(predictions, models),
         new ModelResolver(models),
         ...training.resolvers,
         ...userDataResolvers(db.dataSource, pubSub, models),
@@ -173,12 +175,17 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     instrumentSchema(schema, metrics, { versionOf: cachedVersionLookup((id) => models.findById(id)) });
     // After the metrics hooks, so a refused call is counted as limited, not as a classify.
     const pool = (db.dataSource.driver as unknown as { master: unknown }).master;
-    for (const limit of [
-      createRateLimit({ name: 'classify', points: config.classifyRateLimit, windowS: 60, store: config.rateLimitStore, pool }),
-      createRateLimit({ name: 'startTraining', points: config.trainingRateLimit, windowS: 3600, store: config.rateLimitStore, pool }),
-    ]) {
-      if (limit) rateLimitField(schema, limit, (name) => metrics.rateLimited.inc({ limit: name }));
+    const onLimited = (name: string) => metrics.rateLimited.inc({ limit: name });
+    const classifyLimit = createRateLimit({ name: 'classify', points: config.classifyRateLimit, windowS: 60, store: config.rateLimitStore, pool });
+    // One budget for both: each runs the model, and a preview spammer must not get a second one.
+    if (classifyLimit) {
+      rateLimitField(schema, classifyLimit, onLimited, [
+        { type: 'Mutation', name: 'classify' },
+        { type: 'Query', name: 'preview' },
+      ]);
     }
+    const trainingLimit = createRateLimit({ name: 'startTraining', points: config.trainingRateLimit, windowS: 3600, store: config.rateLimitStore, pool });
+    if (trainingLimit) rateLimitField(schema, trainingLimit, onLimited);
     const adminAuth = new AdminAuth(config.adminToken);
     const trust = compileTrust(config.trustProxy);
     const countErrorCode = (code: string) => metrics.graphqlErrors.inc({ code });

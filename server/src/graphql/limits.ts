@@ -5,7 +5,8 @@
  * - QUERY_TOO_COMPLEX: an operation's cost (about one per field, times the
  *   page size for paged lists) over MAX_QUERY_COMPLEXITY;
  * - RATE_LIMITED (`extensions.retryAfter`, seconds; HTTP 429 + Retry-After):
- *   too many `classify` / `startTraining` calls from one address;
+ *   too many `classify` (with `preview`, which shares its budget) /
+ *   `startTraining` calls from one address;
  * - TOO_MANY_SUBSCRIPTIONS: more operations at once on one graphql-ws
  *   connection than WS_MAX_SUBSCRIPTIONS;
  * - close code 4430: more graphql-ws connections from one address than
@@ -110,12 +111,13 @@ export const rateLimitStatusPlugin: ApolloServerPlugin = {
   },
 };
 
-/** The RATE_LIMITED error for `limit`. */
-export function rateLimited(limit: Pick<RateLimit, 'name' | 'points' | 'windowS'>, retryAfterS: number): GraphQLError {
+/** The RATE_LIMITED error for `limit`, refusing a call of `field` (which may share the limit of another). */
+export function rateLimited(limit: Pick<RateLimit, 'name' | 'points' | 'windowS'>, retryAfterS: number, field = limit.name): GraphQLError {
   const window = limit.windowS % 3600 === 0 ? `${limit.windowS / 3600} h` : limit.windowS % 60 === 0 ? `${limit.windowS / 60} min` : `${limit.windowS} s`;
+  const calls = field === limit.name ? `\`${field}\` calls` : `\`${field}\` calls (they count against the \`${limit.name}\` limit)`;
   return apiError(
     ErrorCode.RATE_LIMITED,
-    `Too many \`${limit.name}\` calls from your address: at most ${limit.points} per ${window}. Retry in ${retryAfterS} s.`,
+    `Too many ${calls} from your address: at most ${limit.points} per ${window}. Retry in ${retryAfterS} s.`,
     { retryAfter: retryAfterS, limit: limit.name },
   );
 }
@@ -126,19 +128,38 @@ export interface HasCallerAddress {
   readonly ip: string;
 }
 
+/** A root field a rate limit counts. */
+export interface LimitedField {
+  readonly type: 'Query' | 'Mutation';
+  readonly name: string;
+}
+
 /**
- * Counts each call of `Mutation.<limit.name>` against the caller's address
- * before it runs; over the limit it throws RATE_LIMITED instead.
+ * Counts each call of the `fields` (by default `Mutation.<limit.name>`)
+ * against the caller's address before it runs; over the limit it throws
+ * RATE_LIMITED instead. Fields given together draw on one budget.
  */
-export function rateLimitField(schema: GraphQLSchema, limit: RateLimit, onLimited?: (name: string) => void): void {
-  hookRootField<HasCallerAddress>(schema, limit.name, async (next, { context }) => {
-    const decision = await limit.consume(context.ip);
-    if (!decision.allowed) {
-      onLimited?.(limit.name);
-      throw rateLimited(limit, decision.retryAfterS);
-    }
-    return next();
-  });
+export function rateLimitField(
+  schema: GraphQLSchema,
+  limit: RateLimit,
+  onLimited?: (name: string) => void,
+  fields: readonly LimitedField[] = [{ type: 'Mutation', name: limit.name }],
+): void {
+  for (const field of fields) {
+    hookRootField<HasCallerAddress>(
+      schema,
+      field.name,
+      async (next, { context }) => {
+        const decision = await limit.consume(context.ip);
+        if (!decision.allowed) {
+          onLimited?.(limit.name);
+          throw rateLimited(limit, decision.retryAfterS, field.name);
+        }
+        return next();
+      },
+      field.type,
+    );
+  }
 }
 
 /** Close code and reason for a connection refused by `WS_MAX_CONNECTIONS_PER_IP`. */

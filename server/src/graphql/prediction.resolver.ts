@@ -28,7 +28,8 @@ export class PredictionResolver {
 
   @Mutation(() => Prediction, {
     description:
-      'Classifies a drawing with the active model and stores the prediction before answering. ' +
+      'Classifies a drawing with the active model and stores the prediction before answering ' +
+      '(`preview` gives the same answer without storing it, for drawings still in progress). ' +
       'Errors: BAD_USER_INPUT, EMPTY_DRAWING, PAYLOAD_TOO_LARGE, MODEL_NOT_READY, RATE_LIMITED (retry after `extensions.retryAfter` seconds).',
   })
   async classify(@Arg('input', () => DrawingInput) input: DrawingInput, @Ctx() context: Context): Promise<Prediction> {

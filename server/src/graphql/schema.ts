@@ -16,6 +16,7 @@ import { LabelResolver } from './label.resolver.js';
 import { MnistSampleResolver } from './mnist-sample.resolver.js';
 import { ModelResolver } from './model.resolver.js';
 import { PerformanceResolver } from './performance.resolver.js';
+import { PredictionPreviewResolver } from './prediction-preview.resolver.js';
 import { PredictionResolver } from './prediction.resolver.js';
 import { TrainingModelResolver } from './training-model.resolver.js';
 import { TrainingEventResolver, TrainingResolver } from './training.resolver.js';
@@ -23,6 +24,7 @@ import type { AppPubSub } from './pubsub.js';
 
 export const RESOLVERS = [
   PredictionResolver,
+  PredictionPreviewResolver,
   ModelResolver,
   TrainingResolver,
   TrainingEventResolver,

@@ -1,7 +1,8 @@
 /**
  * Metrics of the GraphQL operations that matter to the product: classify
- * (latency, predictions by digit and model version) and labelling. Hooked
- * onto the root fields, so HTTP and WebSocket calls count alike.
+ * (latency, predictions by digit and model version), preview (latency) and
+ * labelling. Hooked onto the root fields, so HTTP and WebSocket calls count
+ * alike.
  */
 import type { GraphQLSchema } from 'graphql';
 import { ErrorCode, errorCode } from '../errors.js';
@@ -10,6 +11,11 @@ import type { AppMetrics, ClassifyOutcome } from './metrics.js';
 
 /** Codes that mean the caller sent something wrong or was refused, as opposed to the server failing. */
 const CLIENT_CODES = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR && c !== ErrorCode.DATABASE_UNAVAILABLE));
+
+const outcomeOf = (error: unknown): ClassifyOutcome => {
+  const code = errorCode(error);
+  return code !== undefined && CLIENT_CODES.has(code) ? 'rejected' : 'error';
+};
 
 export interface GraphQLMetricsOptions {
   /** The version number of a model version id (cached by the caller or looked up). */
@@ -26,8 +32,7 @@ export function instrumentSchema(schema: GraphQLSchema, metrics: AppMetrics, opt
       outcome = 'ok';
       return result;
     } catch (error) {
-      const code = errorCode(error);
-      if (code !== undefined && CLIENT_CODES.has(code)) outcome = 'rejected';
+      outcome = outcomeOf(error);
       throw error;
     } finally {
       const seconds = (performance.now() - started) / 1000;
@@ -35,14 +40,34 @@ export function instrumentSchema(schema: GraphQLSchema, metrics: AppMetrics, opt
         const digit = result.digit;
         // The version lookup is cached; never let it delay or fail the answer.
         options.versionOf(result.modelVersionId).then(
-          (modelVersion) => metrics.observeClassify('ok', seconds, { digit, modelVersion }),
-          () => metrics.observeClassify('ok', seconds, { digit, modelVersion: undefined }),
+          (modelVersion) => metrics.observeClassify('classify', 'ok', seconds, { digit, modelVersion }),
+          () => metrics.observeClassify('classify', 'ok', seconds, { digit, modelVersion: undefined }),
         );
       } else {
-        metrics.observeClassify(outcome, seconds);
+        metrics.observeClassify('classify', outcome, seconds);
       }
     }
   });
+  // Latency only: a preview stores no prediction, so it adds to no prediction count.
+  hookRootField(
+    schema,
+    'preview',
+    async (next) => {
+      const started = performance.now();
+      let outcome: ClassifyOutcome = 'error';
+      try {
+        const result = await next();
+        outcome = 'ok';
+        return result;
+      } catch (error) {
+        outcome = outcomeOf(error);
+        throw error;
+      } finally {
+        metrics.observeClassify('preview', outcome, (performance.now() - started) / 1000);
+      }
+    },
+    'Query',
+  );
   hookRootField(schema, 'labelPrediction', async (next, { args }) => {
     const result = await next();
     metrics.observeLabel(typeof args.label === 'number' ? args.label : null);

@@ -21,6 +21,8 @@ const TRAINING_BUCKETS = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 144
 const TRAINING_ROWS = 10_000;
 
 export type ClassifyOutcome = 'ok' | 'rejected' | 'error';
+/** The operations that run the model on a drawing: `classify` stores its answer, `preview` does not. */
+export type ClassifyOperation = 'classify' | 'preview';
 
 export interface MetricsOptions {
   /** Runs the scrape-time queries; without one, the database series are absent. */
@@ -47,8 +49,10 @@ export class AppMetrics {
 
   readonly classifyDuration = new Histogram({
     name: 'mnist_classify_duration_seconds',
-    help: 'classify calls (HTTP and WebSocket): preprocessing, inference and storage. outcome: ok, rejected (a client error code), error.',
-    labelNames: ['outcome'] as const,
+    help:
+      'classify and preview calls (HTTP and WebSocket): preprocessing, inference and (classify only) storage. ' +
+      'operation: classify or preview; outcome: ok, rejected (a client error code), error.',
+    labelNames: ['operation', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
@@ -122,9 +126,14 @@ export class AppMetrics {
     if (options.db) this.#databaseSeries(options.db);
   }
 
-  /** Counts a classify call that took `seconds`; `digit`/`modelVersion` for a stored prediction. */
-  observeClassify(outcome: ClassifyOutcome, seconds: number, stored?: { digit: number; modelVersion: number | undefined }): void {
-    this.classifyDuration.observe({ outcome }, seconds);
+  /** Counts a classify or preview call that took `seconds`; `digit`/`modelVersion` for a stored prediction. */
+  observeClassify(
+    operation: ClassifyOperation,
+    outcome: ClassifyOutcome,
+    seconds: number,
+    stored?: { digit: number; modelVersion: number | undefined },
+  ): void {
+    this.classifyDuration.observe({ operation, outcome }, seconds);
     if (stored) this.predictions.inc({ digit: String(stored.digit), model_version: String(stored.modelVersion ?? 'unknown') });
   }
 

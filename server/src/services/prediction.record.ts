@@ -1,6 +1,6 @@
 /**
- * A stored prediction as services hand it out, and its plain-JSON form for
- * subscribers. No database or model here, so the schema can be built (and
+ * A stored prediction as services hand it out, its unstored twin (a preview),
+ * and its plain-JSON form for subscribers. No database or model here, so the schema can be built (and
  * printed) without loading either.
  */
 import type { InputKind } from '../db/entities/prediction.entity.js';
@@ -23,6 +23,9 @@ export interface PredictionRecord {
   labeledAt: Date | null;
 }
 
+/** What `classify` would store for a drawing, answered without storing it (`preview`). */
+export type PredictionPreviewRecord = Pick<PredictionRecord, 'modelVersionId' | 'pixels' | 'probabilities' | 'digit' | 'confidence' | 'inputKind'>;
+
 /**
  * Rounds an MNIST image to bytes, the way it is stored. The model is then
  * run on the rounded image, so a stored row reproduces its prediction exactly.
@@ -34,6 +37,24 @@ export function quantizePixels(pixels: Float32Array): Uint8Array {
   const bytes = new Uint8Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
   return bytes;
+}
+
+/**
+ * The number a `real` (float4) column gives back for `value`: Postgres prints
+ * a float4 as the shortest decimal that rounds back to it, and the driver
+ * parses that decimal as a double. An answer that was never stored (a
+ * preview) goes through this so it equals what `classify` returns for the
+ * same drawing, digit for digit.
+ */
+export function asStoredReal(value: number): number {
+  const single = Math.fround(value);
+  if (single === 0 || !Number.isFinite(single)) return single;
+  // A float32 needs at most 9 significant digits to round-trip; the first precision that does is the shortest.
+  for (let digits = 1; digits < 9; digits++) {
+    const decimal = Number(single.toPrecision(digits));
+    if (Math.fround(decimal) === single) return decimal;
+  }
+  return Number(single.toPrecision(9));
 }
 
 /** @returns 784 values in [0,1] from stored bytes */

@@ -1,6 +1,7 @@
 /**
  * `classify`: preprocess a drawing, ask the active model, store the result
- * and only then answer (and tell subscribers).
+ * and only then answer (and tell subscribers). `preview`: the same answer,
+ * neither stored nor published.
  */
 import type { DataSource } from 'typeorm';
 import { PredictionEntity, type InputKind } from '../db/entities/prediction.entity.js';
@@ -9,12 +10,33 @@ import { Topic, type AppPubSub } from '../graphql/pubsub.js';
 import type { ClassifierService } from './classifier.service.js';
 import { toModelInput, type Drawing, type DrawingLimits } from './drawing-input.js';
 import { isUuid } from './model.service.js';
-import { dequantizePixels, quantizePixels, toPayload, type PredictionRecord } from './prediction.record.js';
+import {
+  asStoredReal,
+  dequantizePixels,
+  quantizePixels,
+  toPayload,
+  type PredictionPreviewRecord,
+  type PredictionRecord,
+} from './prediction.record.js';
 
 function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
+}
+
+/** float32 softmax can overshoot 1 by an ulp; the column is checked to [0,1]. */
+const confidenceOf = (probabilities: Float32Array, digit: number): number => Math.min(1, probabilities[digit]);
+
+/** The model's answer for one drawing, before it is stored or shown. */
+interface Inference {
+  kind: InputKind;
+  /** 784 bytes, row-major 28x28, ink 255: the rounded image the model was run on. */
+  bytes: Uint8Array;
+  /** 10 probabilities, index = digit. */
+  probabilities: Float32Array;
+  digit: number;
+  modelVersionId: string;
 }
 
 const toRecord = (row: PredictionEntity): PredictionRecord => ({
@@ -80,15 +102,7 @@ export class PredictionService {
    * @throws GraphQLError BAD_USER_INPUT, EMPTY_DRAWING, PAYLOAD_TOO_LARGE, MODEL_NOT_READY
    */
   async classify(drawing: Drawing, clientId: string | null): Promise<PredictionRecord> {
-    // Refuse early: no need to preprocess what no model can answer.
-    this.classifier.assertReady();
-    const input = toModelInput(drawing, this.limits);
-    const bytes = quantizePixels(input.pixels);
-    const { probabilities, modelVersionId } = await this.classifier.predict(dequantizePixels(bytes));
-    if (probabilities.length !== 10 || !probabilities.every(Number.isFinite)) {
-      throw new Error(`the model returned ${probabilities.length} values, some not finite; expected 10 probabilities`);
-    }
-    const digit = argmax(probabilities);
+    const { kind, bytes, probabilities, digit, modelVersionId } = await this.#infer(drawing);
     const result = await this.repository
       .createQueryBuilder()
       .insert()
@@ -99,9 +113,8 @@ export class PredictionService {
         pixels: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         probabilities: Array.from(probabilities),
         digit,
-        // float32 softmax can overshoot 1 by an ulp; the column is checked to [0,1].
-        confidence: Math.min(1, probabilities[digit]),
-        inputKind: input.kind,
+        confidence: confidenceOf(probabilities, digit),
+        inputKind: kind,
       })
       // The answer carries exactly what is stored (float4 rounding, the database's clock).
       .returning('*')
@@ -109,6 +122,38 @@ export class PredictionService {
     const record = fromRow((result.raw as PredictionRow[])[0]);
     this.pubSub.publish(Topic.PREDICTION_ADDED, toPayload(record));
     return record;
+  }
+
+  /**
+   * Answers what {@link classify} would for the same drawing (the same
+   * probabilities, to the float4 rounding of the stored row) without storing
+   * or publishing anything: for live feedback while a drawing is unfinished.
+   *
+   * @throws GraphQLError BAD_USER_INPUT, EMPTY_DRAWING, PAYLOAD_TOO_LARGE, MODEL_NOT_READY
+   */
+  async preview(drawing: Drawing): Promise<PredictionPreviewRecord> {
+    const { kind, bytes, probabilities, digit, modelVersionId } = await this.#infer(drawing);
+    return {
+      modelVersionId,
+      pixels: bytes,
+      probabilities: Array.from(probabilities, asStoredReal),
+      digit,
+      confidence: asStoredReal(confidenceOf(probabilities, digit)),
+      inputKind: kind,
+    };
+  }
+
+  /** The one path from a drawing to the model's answer, shared by classify and preview. */
+  async #infer(drawing: Drawing): Promise<Inference> {
+    // Refuse early: no need to preprocess what no model can answer.
+    this.classifier.assertReady();
+    const input = toModelInput(drawing, this.limits);
+    const bytes = quantizePixels(input.pixels);
+    const { probabilities, modelVersionId } = await this.classifier.predict(dequantizePixels(bytes));
+    if (probabilities.length !== 10 || !probabilities.every(Number.isFinite)) {
+      throw new Error(`the model returned ${probabilities.length} values, some not finite; expected 10 probabilities`);
+    }
+    return { kind: input.kind, bytes, probabilities, digit: argmax(probabilities), modelVersionId };
   }
 
   async findById(id: string): Promise<PredictionRecord | null> {
