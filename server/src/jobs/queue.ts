@@ -50,16 +50,29 @@ export function graphileLogger(logger: Logger): GraphileLogger {
   return new GraphileLogger(factory);
 }
 
+/**
+ * A pool for graphile-worker, ours rather than one it makes: it ends its own
+ * pools without waiting and after removing their error listeners, so a
+ * connection the database closed at that moment was an unhandled 'error'
+ * that killed the process. Both listeners graphile-worker checks for are set
+ * (the pool's, and each client's on 'connect'); without them it prints a
+ * warning to the console, outside the JSON logs.
+ */
+export function createQueuePool(connectionString: string, max: number, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  const warn = (error: Error) => logger.warn({ err: error }, 'a job-queue connection failed');
+  pool.on('error', warn);
+  pool.on('connect', (client) => client.on('error', warn));
+  return pool;
+}
+
 /** Installs or upgrades the `graphile_worker` schema. */
 export async function migrateQueue(database: string | pg.Pool, logger: Logger): Promise<void> {
   if (typeof database !== 'string') {
     await runMigrations({ pgPool: database, logger: graphileLogger(logger) });
     return;
   }
-  // A pool of ours with an error listener: one graphile-worker makes is ended
-  // without its listener, and a connection dropped then crashed the process.
-  const pool = new pg.Pool({ connectionString: database, max: 2 });
-  pool.on('error', (error) => logger.warn({ err: error }, 'an idle job-queue connection failed'));
+  const pool = createQueuePool(database, 2, logger);
   try {
     await runMigrations({ pgPool: pool, logger: graphileLogger(logger) });
   } finally {

@@ -6,7 +6,6 @@
  * them, and the job row's guarded updates keep it that way.
  */
 import { run, type Runner } from 'graphile-worker';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
@@ -14,7 +13,7 @@ import type { ModelRegistryService } from '../services/model-registry.service.js
 import type { ModelService } from '../services/model.service.js';
 import type { TrainingEventsService } from '../services/training-events.service.js';
 import { TrainingRunService } from '../services/training-runs.service.js';
-import { graphileLogger, migrateQueue, TRAIN_TASK } from './queue.js';
+import { createQueuePool, graphileLogger, migrateQueue, TRAIN_TASK } from './queue.js';
 import { createTrainTask, type ActiveRuns, type TrainTaskSettings } from './train.task.js';
 
 export interface TrainingWorkerOptions {
@@ -62,12 +61,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
   }
   const runs = new TrainingRunService(options.dataSource, options.events, options.registry, { staleAfterMs });
   const active: ActiveRuns = new Map();
-  // Our own pool, not one graphile-worker creates: it ends its pools without
-  // waiting and after removing their error listeners, so a connection the
-  // database closes at that moment (a stopped embedded Postgres, a dropped
-  // test database) was an unhandled 'error' that killed the process.
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: Math.max(4, (options.concurrency ?? 1) + 2) });
-  pool.on('error', (error) => logger.warn({ err: error }, 'an idle job-queue connection failed'));
+  const pool = createQueuePool(options.connectionString, Math.max(4, (options.concurrency ?? 1) + 2), logger);
   try {
     await migrateQueue(pool, logger);
   } catch (error) {
