@@ -103,7 +103,7 @@ describe('retraining over GraphQL', () => {
   test('trains a small real job started over GraphQL, streams its progress and stores a version with every metric', async () => {
     // Labelled drawings just before the job: they must be in its snapshot.
     const labelled: Array<{ id: string; label: number }> = [];
-    for (let i = 0; i < 12; i++) labelled.push(await labelledPrediction(gql, server.db, i));
+    for (let i = 0; i < 12; i++) labelled.push(await labelledPrediction((q, v, o) => server.graphql(q, v, o), i));
     const activations = await subscribe<{ modelActivated: { id: string; version: number; status: string } }>(server.wsUrl, MODEL_ACTIVATED);
     try {
       const job = await startJob(gql, SMALL_JOB);

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import type { GraphQLFormattedError } from 'graphql';
 import { loadMnist } from '../../server/src/ml/mnist.js';
 import { CLASSIFY } from './drawings.js';
-import type { GraphQLResponse } from './graphql.js';
+import type { GraphQLResponse, RequestOptions } from './graphql.js';
 
 export const TRAINING_EVENT_FIELDS = /* GraphQL */ `
   jobId seq type at epoch epochs batch batches loss accuracy valLoss valAccuracy samplesPerSec etaSeconds progress
@@ -173,21 +173,23 @@ export function firstError(response: { errors?: readonly GraphQLFormattedError[]
 }
 
 /**
- * Classifies MNIST test digit `index` through the API and labels it with its
- * true digit. There is no labelling mutation yet, so the label is written
- * to the row directly (as the labelling feature will).
+ * Classifies MNIST test digit `index` through the API as client `clientId`
+ * and labels it with its true digit through `labelPrediction`, as a person
+ * would.
  */
 export async function labelledPrediction(
-  gql: (q: string, v?: Record<string, unknown>) => Promise<GraphQLResponse<{ classify: { id: string } }>>,
-  db: { query(sql: string, params?: unknown[]): Promise<unknown[]> },
+  gql: (q: string, v?: Record<string, unknown>, options?: RequestOptions) => Promise<GraphQLResponse<Record<string, any>>>,
   index: number,
+  clientId = 'training-test-client',
 ): Promise<{ id: string; label: number }> {
   const test = loadMnist('test');
   const pixels = Array.from(test.images.subarray(index * 784, (index + 1) * 784));
-  const response = await gql(CLASSIFY, { input: { pixels } });
-  if (response.errors) throw new Error(`classify failed: ${JSON.stringify(response.errors)}`);
-  const id = response.data!.classify.id;
+  const headers = { headers: { 'x-client-id': clientId } };
+  const classified = await gql(CLASSIFY, { input: { pixels } }, headers);
+  if (classified.errors) throw new Error(`classify failed: ${JSON.stringify(classified.errors)}`);
+  const id: string = classified.data!.classify.id;
   const label = test.labels[index];
-  await db.query(`UPDATE predictions SET label = $2, labeled_at = now() WHERE id = $1`, [id, label]);
+  const labelled = await gql(`mutation($id: ID!, $label: Int!) { labelPrediction(id: $id, label: $label) { id label } }`, { id, label }, headers);
+  if (labelled.errors) throw new Error(`labelPrediction failed: ${JSON.stringify(labelled.errors)}`);
   return { id, label };
 }
