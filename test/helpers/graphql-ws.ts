@@ -63,11 +63,17 @@ export async function subscribe<Data = Record<string, unknown>>(
       if (ready) return Promise.resolve(ready);
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no subscription result within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({
-          resolve: (r) => (clearTimeout(timer), resolve(r)),
-          reject: (e) => (clearTimeout(timer), reject(e)),
-        });
+        const waiter = {
+          resolve: (r: FormattedExecutionResult<Data, unknown>) => (clearTimeout(timer), resolve(r)),
+          reject: (e: Error) => (clearTimeout(timer), reject(e)),
+        };
+        // A timed-out waiter leaves the queue, or it would swallow the next result.
+        const timer = setTimeout(() => {
+          const index = waiters.indexOf(waiter);
+          if (index >= 0) waiters.splice(index, 1);
+          reject(new Error(`no subscription result within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push(waiter);
       });
     },
     async close() {
