@@ -1,6 +1,8 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { fileURLToPath } from 'node:url';
+import { readArtifactsDir } from './artifacts.js';
 import { initBackend } from './backend.js';
 import { loadMnist, PIXELS } from './mnist.js';
 import { learningRateAt, train, TrainingCancelledError, type BatchProgress, type TrainOptions } from './train.js';
@@ -82,4 +84,28 @@ test('warms the learning rate up to its peak, then anneals it', () => {
   assert.equal(learningRateAt(10, 100, 1, 0.1), 1);
   assert.ok(learningRateAt(55, 100, 1, 0.1) < 0.6 && learningRateAt(55, 100, 1, 0.1) > 0.4);
   assert.ok(Math.abs(learningRateAt(100, 100, 1, 0.1) - 0.001) < 1e-12);
+});
+
+test('a warm start begins at the given model\'s accuracy, not at chance', async () => {
+  // The committed default model (99.6% on MNIST test), from server/dist/server/src/ml/.
+  const { artifacts } = await readArtifactsDir(fileURLToPath(new URL('../../../../../data/model/', import.meta.url)));
+  const weightsBefore = artifacts.weights.slice();
+  const firstBatch = async (initialModel?: typeof artifacts) => {
+    const batches: BatchProgress[] = [];
+    const before = tf.memory().numTensors;
+    const r = await train({ ...tiny, epochs: 1, mnistLimit: 200, augment: false, learningRate: 5e-4, initialModel }, { onBatch: (b) => batches.push(b) });
+    r.model.dispose();
+    assert.equal(tf.memory().numTensors, before, 'no tensor leaked');
+    return batches[0];
+  };
+  const warm = await firstBatch(artifacts);
+  const fresh = await firstBatch();
+  assert.ok(warm.accuracy >= 0.96, `first-batch accuracy of the warm start ${warm.accuracy}`);
+  assert.ok(fresh.accuracy < 0.5, `first-batch accuracy from scratch ${fresh.accuracy}`);
+  assert.ok(warm.loss < fresh.loss / 4, `first-batch loss ${warm.loss.toFixed(3)} warm vs ${fresh.loss.toFixed(3)} fresh`);
+  assert.deepEqual(artifacts.weights, weightsBefore, 'the given weights are not changed in place');
+  await assert.rejects(
+    train({ ...tiny, initialModel: { ...artifacts, weights: artifacts.weights.subarray(4) } }),
+    /initialModel: weights are \d+ bytes but the manifest describes/,
+  );
 });

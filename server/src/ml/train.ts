@@ -8,6 +8,7 @@
  * AbortSignal (or a worker's cancel message) is seen within one batch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { loadModelFromArtifacts, validateArtifacts, type ModelArtifacts } from './artifacts.js';
 import { augmentBatch, type AugmentOptions } from './augment.js';
 import { initBackend } from './backend.js';
 import { predictProbabilities } from './classifier.js';
@@ -49,6 +50,12 @@ export interface TrainOptions {
   warmupFraction?: number;
   /** Architecture; the default model's when omitted (the seed always comes from `seed`). */
   model?: Omit<ModelOptions, 'seed'>;
+  /**
+   * Fine-tune this model (topology and weights, e.g. the active version's)
+   * instead of training a fresh {@link createModel}; `model` is then ignored.
+   * Its BatchNorm statistics keep updating and its dropout stays on in training.
+   */
+  initialModel?: ModelArtifacts;
 }
 
 export interface BatchProgress {
@@ -174,6 +181,7 @@ export function validateTrainOptions(o: TrainOptions): void {
   check(smoothing >= 0 && smoothing < 1, `expects labelSmoothing in [0, 1), got ${smoothing}`);
   const warmup = o.warmupFraction ?? DEFAULT_TRAIN_OPTIONS.warmupFraction;
   check(warmup >= 0 && warmup < 1, `expects warmupFraction in [0, 1), got ${warmup}`);
+  if (o.initialModel !== undefined) validateArtifacts(o.initialModel, 'train: initialModel');
 }
 
 /** Mean cross-entropy of probabilities `[n, 10]` against labels, probabilities clipped at 1e-7. */
@@ -186,7 +194,7 @@ function meanCrossEntropy(probs: Float32Array, labels: Uint8Array): number {
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Trains a fresh model.
+ * Trains a fresh model, or fine-tunes `options.initialModel`.
  *
  * @throws TrainingCancelledError when `signal` aborts (checked before every batch)
  */
@@ -217,7 +225,7 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
   const dropoutRng = new Rng(rng.seed());
   const augmentOptions = o.augment === false ? undefined : o.augment === true ? {} : o.augment;
 
-  const model = createModel({ ...o.model, seed: o.seed });
+  const model = o.initialModel ? await loadModelFromArtifacts(o.initialModel) : createModel({ ...o.model, seed: o.seed });
   const logits = logitsModel(model);
   const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as Array<{ seed?: number }>;
   const optimizer = tf.train.adam(o.learningRate);
