@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { getNamedType, isEnumType, isInputObjectType, Kind, parse, typeFromAST, type OperationDefinitionNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { loadConfig, REPO_ROOT } from '../server/src/config.js';
+import { ResolverContainer } from '../server/src/graphql/container.js';
+import { operationCost } from '../server/src/graphql/limits.js';
+import { createAppPubSub } from '../server/src/graphql/pubsub.js';
+import { buildAppSchema } from '../server/src/graphql/schema.js';
 import { CLASSIFY, onePixels } from './helpers/drawings.js';
 import { errorCodes, graphql } from './helpers/graphql.js';
 import { withTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -209,5 +217,40 @@ describe('in production', () => {
     } finally {
       await server.db.query('ALTER TABLE predictions_moved RENAME TO predictions');
     }
+  });
+});
+
+describe('the default cost limit', () => {
+  test('lets through every operation the client sends, at the largest pages the fields serve', async () => {
+    const schema = await buildAppSchema({ container: new ResolverContainer([]), pubSub: createAppPubSub() });
+    const max = loadConfig({}).maxQueryComplexity;
+    const dir = join(REPO_ROOT, 'client', 'src', 'lib', 'graphql', 'operations');
+    const costs: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      for (const [, text] of readFileSync(join(dir, file), 'utf8').matchAll(/graphql\(\s*`([\s\S]*?)`/g)) {
+        const document = parse(text);
+        const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+        if (!operation) continue;
+        // Values only matter for their page sizes; the rest just have to coerce.
+        const variables: Record<string, unknown> = {};
+        for (const definition of operation.variableDefinitions ?? []) {
+          const name = definition.variable.name.value;
+          const type = getNamedType(typeFromAST(schema, definition.type as never)!);
+          variables[name] =
+            name === 'first' || name === 'limit' ? 200
+            : isEnumType(type) ? type.getValues()[0].name
+            : isInputObjectType(type) ? {}
+            : type.name === 'ID' ? '00000000-0000-4000-8000-000000000000'
+            : type.name === 'Int' || type.name === 'Float' ? 0
+            : type.name === 'Boolean' ? false
+            : type.name === 'DateTime' ? '2026-01-01T00:00:00.000Z'
+            : 'x';
+        }
+        const cost = operationCost(schema, document, variables);
+        costs.push(`${operation.name?.value ?? file}: ${cost}`);
+        assert.ok(cost <= max, `${file} ${operation.name?.value} costs ${cost}, over MAX_QUERY_COMPLEXITY's default ${max}`);
+      }
+    }
+    assert.ok(costs.length >= 10, `found the client's operations: ${costs.join(', ')}`);
   });
 });
