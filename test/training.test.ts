@@ -38,8 +38,9 @@ const MODEL = /* GraphQL */ `
 
 const MODEL_ACTIVATED = /* GraphQL */ `subscription { modelActivated { id version status } }`;
 
-// A small real job: 2,000 MNIST digits, one epoch (a few seconds on one core).
-const SMALL_JOB = { mnistLimit: 2000, epochs: 1, batchSize: 64, seed: 3, augment: false };
+// A small real job: 2,000 MNIST digits, one epoch (a few seconds on one core),
+// from fresh weights (the active version is the untrained test model).
+const SMALL_JOB = { mnistLimit: 2000, epochs: 1, batchSize: 64, seed: 3, augment: false, warmStart: false };
 
 describe('retraining over GraphQL', () => {
   let server: TestServer;
@@ -200,6 +201,37 @@ describe('retraining over GraphQL', () => {
     const error = firstError(await gql(CANCEL_TRAINING, { id: trained.job.id }));
     assert.equal(error.code, 'CONFLICT');
     assert.match(error.message, /already completed/);
+  });
+
+  test('warm-starts by default from the active version, records it in the lineage and recipe, and stores a version', async () => {
+    assert.ok(trained, 'needs the trained job');
+    const base = (await gql<{ activeModel: { id: string; testAccuracy: number } }>(`{ activeModel { id testAccuracy } }`)).data!.activeModel;
+    const job = await startJob(gql, { mnistLimit: 1000, batchSize: 64, seed: 4 });
+    assert.equal(job.params.warmStart, true, 'warm start is the default while a version is active');
+    assert.equal(job.params.epochs, 1, 'with the fine-tuning defaults');
+    assert.equal(job.params.learningRate, 5e-4);
+    const follower = await followJob(server.wsUrl, job.id);
+    const events = await follower.done(120_000);
+    await follower.close();
+    assert.equal(events.at(-1)?.type, 'COMPLETED', events.at(-1)?.error ?? '');
+    const first = events.find((e) => e.type === 'BATCH')!;
+    assert.equal(first.batch, 1);
+    assert.ok(first.accuracy! > 0.5, `the first batch already scores ${first.accuracy} (a fresh model scores about 0.1)`);
+
+    const lineageOf = async (id: string) =>
+      (await gql<{ trainingJob: { lineage: { warmStartFrom: string | null; baseModelVersionId: string } } }>(
+        `query($id: ID!) { trainingJob(id: $id) { lineage { warmStartFrom baseModelVersionId } } }`,
+        { id },
+      )).data!.trainingJob.lineage;
+    assert.deepEqual(await lineageOf(job.id), { warmStartFrom: base.id, baseModelVersionId: base.id });
+    assert.equal((await lineageOf(trained.job.id)).warmStartFrom, null, 'the from-scratch job records no warm start');
+    const version = events.at(-1)!.modelVersion!;
+    const model = (await gql<{ model: { recipe: Record<string, unknown>; lineage: Record<string, unknown>; testAccuracy: number } }>(MODEL, { id: version.id }))
+      .data!.model;
+    assert.equal(model.recipe.warmStartFrom, base.id);
+    assert.equal(model.recipe.warmStart, true);
+    assert.equal(model.lineage.warmStartFrom, base.id);
+    assert.ok(model.testAccuracy > base.testAccuracy - 0.05, `test accuracy ${model.testAccuracy} against the base's ${base.testAccuracy}`);
   });
 
   test('rolls back to the previous version with activateModel, and every subscriber hears it', async () => {

@@ -16,7 +16,7 @@ export const TRAINING_EVENT_FIELDS = /* GraphQL */ `
 
 export const START_TRAINING = /* GraphQL */ `
   mutation Start($input: TrainingInput) {
-    startTraining(input: $input) { id status attempts maxAttempts cancelRequested createdAt params { epochs batchSize learningRate mnistLimit includeUserData userSampleWeight augment seed } }
+    startTraining(input: $input) { id status attempts maxAttempts cancelRequested createdAt params { epochs batchSize learningRate mnistLimit includeUserData userSampleWeight augment seed warmStart } }
   }
 `;
 

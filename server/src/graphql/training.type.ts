@@ -66,6 +66,9 @@ export class TrainingParamsObject {
 
   @Field(() => Int)
   seed!: number;
+
+  @Field({ description: 'Whether the job fine-tunes the version active when it starts (false for jobs from before warm starts).' })
+  warmStart!: boolean;
 }
 
 @ObjectType({ description: 'How many samples of one digit went into a job.' })
@@ -126,6 +129,9 @@ export class DatasetLineage {
 
   @Field(() => ID, { nullable: true, description: 'The version active when the job started; promotion compares with it.' })
   baseModelVersionId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The version whose weights the job fine-tuned; null when it trained from scratch.' })
+  warmStartFrom?: string | null;
 }
 
 @ObjectType({ description: "One digit's validation figures after an epoch." })

@@ -165,8 +165,15 @@ class TrainingAttempt {
     const { deps, job } = this;
     const params = job.params;
     const base = await deps.models.findActive();
-    const snapshot = await takeSnapshot(deps.db, params, base?.id ?? null);
-    this.log.info({ lineage: { ...snapshot.lineage, perClass: undefined } }, 'dataset snapshot taken');
+    // Loaded once: the warm start's weights and the promotion comparison's baseline.
+    const baseArtifacts = base ? await deps.models.loadArtifacts(base.id) : null;
+    if (params.warmStart && !base) {
+      throw new Error('the job warm-starts from the active model version, but none is active; start it with warmStart: false');
+    }
+    const warmStartFrom = params.warmStart && base ? { id: base.id, version: base.version } : null;
+    const taken = await takeSnapshot(deps.db, params, base?.id ?? null);
+    const snapshot: DatasetSnapshot = { ...taken, lineage: { ...taken.lineage, warmStartFrom: warmStartFrom?.id ?? null } };
+    this.log.info({ lineage: { ...snapshot.lineage, perClass: undefined }, warmStartFromVersion: warmStartFrom?.version }, 'dataset snapshot taken');
     if (snapshot.lineage.mnistTrain + snapshot.userTrain.count < 2) {
       throw new Error(
         `the dataset snapshot has ${snapshot.lineage.mnistTrain + snapshot.userTrain.count} training samples, too few to train (labels may have been removed since the job was queued)`,
@@ -189,6 +196,7 @@ class TrainingAttempt {
           ? { images: toFloat(snapshot.userTrain.pixels), labels: snapshot.userTrain.labels, weight: params.userSampleWeight }
           : undefined,
       validation: validation.count > 0 ? { images: validation.images, labels: validation.labels } : undefined,
+      initialModel: warmStartFrom && baseArtifacts ? baseArtifacts : undefined,
     };
     const trained = await trainInWorker(
       options,
@@ -204,7 +212,7 @@ class TrainingAttempt {
     const evaluation = await evaluateInWorker(
       {
         candidate: trained.artifacts,
-        base: base ? await deps.models.loadArtifacts(base.id) : null,
+        base: baseArtifacts,
         baseOnTest,
         testLimit: deps.settings.evalTestLimit,
         holdout: { images: toFloat(snapshot.userHoldout.pixels), labels: snapshot.userHoldout.labels, ids: snapshot.userHoldout.ids },
@@ -224,7 +232,14 @@ class TrainingAttempt {
       metrics: { ...metrics, validation: { source: validation.source, count: validation.count }, evaluationMs: Math.round(evaluation.durationMs) },
       figures: { testAccuracy: metrics.testAccuracy, userHoldoutAccuracy: metrics.userHoldoutAccuracy },
       baseFigures,
-      recipe: { ...params, trainer: 'train.ts', samples: trained.samples, samplesPerSec: trained.samplesPerSec },
+      recipe: {
+        ...params,
+        trainer: 'train.ts',
+        samples: trained.samples,
+        samplesPerSec: trained.samplesPerSec,
+        warmStartFrom: warmStartFrom?.id ?? null,
+        warmStartFromVersion: warmStartFrom?.version ?? null,
+      },
       lineage: snapshot.lineage,
       backend: trained.backend,
       durationMs: trained.durationMs,

@@ -46,6 +46,8 @@ export interface DatasetLineage {
   newestUserSample: { id: string; createdAt: string; labeledAt: string } | null;
   /** The version that was active when the job started, against which promotion compares. */
   baseModelVersionId: string | null;
+  /** The version whose weights the job fine-tuned (set by the job, not the snapshot); null or absent when it trained from scratch. */
+  warmStartFrom?: string | null;
 }
 
 /** A job's data, ready for the training thread (MNIST images themselves are loaded there). */
@@ -112,7 +114,11 @@ function loadMnistTrainLabels(): Uint8Array {
  * (a consistent view, so a label committed before it is in, one committed
  * after is not) and records the lineage.
  */
-export async function takeSnapshot(db: Queryable, params: TrainingParams, baseModelVersionId: string | null): Promise<DatasetSnapshot> {
+export async function takeSnapshot(
+  db: Queryable,
+  params: Pick<TrainingParams, 'mnistLimit' | 'includeUserData' | 'userSampleWeight'>,
+  baseModelVersionId: string | null,
+): Promise<DatasetSnapshot> {
   // The holdout is read even when user data stays out of training: it still
   // tells how the new model does on people's drawings.
   const rows = (await db.query(

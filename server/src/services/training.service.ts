@@ -57,7 +57,8 @@ export function toTrainingJob(row: TrainingJobRow): TrainingJobRecord {
   return {
     id: row.id,
     status: row.status,
-    params: row.params,
+    // Rows queued before warm starts existed have no flag; they trained from scratch.
+    params: { ...row.params, warmStart: row.params.warmStart === true },
     lineage: row.lineage,
     error: row.error,
     attempts: row.attempts,
@@ -100,12 +101,15 @@ export class TrainingService {
    * train on, then stores the job, its queue entry and its QUEUED event in one
    * transaction.
    *
-   * @throws GraphQLError BAD_USER_INPUT naming the field out of range, EMPTY_DATASET
+   * @throws GraphQLError BAD_USER_INPUT naming the field out of range (or a warm start with no version active), EMPTY_DATASET
    */
   async start(input: unknown): Promise<TrainingJobRecord> {
     let params: TrainingParams;
+    const [{ active }] = (await this.db.query(`SELECT exists(SELECT 1 FROM model_versions WHERE status = 'active') AS active`)) as [
+      { active: boolean },
+    ];
     try {
-      params = resolveTrainingParams(input);
+      params = resolveTrainingParams(input, undefined, active);
     } catch (error) {
       if (error instanceof TrainingParamError) {
         throw apiError(ErrorCode.BAD_USER_INPUT, error.message, { field: `input.${error.field}` });
