@@ -1,8 +1,9 @@
 /**
- * Images → MNIST: ink map (`ink-map.ts`), crop to the digit ignoring stray
- * specks, stroke width brought into MNIST's range when far off
- * (`thickness.ts`), then an area-averaging resample into the 28 × 28 frame
- * with the sub-pixel shift that centres the ink's mass.
+ * Images → MNIST: ink map (`ink-map.ts`) without the lines of ruled paper
+ * (`rules.ts`), crop to the digit ignoring stray specks, stroke width
+ * brought into MNIST's range when far off (`thickness.ts`), then an
+ * area-averaging resample into the 28 × 28 frame with the sub-pixel shift
+ * that centres the ink's mass.
  */
 import { badInput, describe, emptyDrawing } from './errors.js';
 import { centreOfMass, COM_TARGET_EDGE, FIT_BOX, fitSpan, MNIST_PIXELS, MNIST_SIDE } from './frame.js';
@@ -10,6 +11,7 @@ import { inkMapFromRgba, type InkMap } from './ink-map.js';
 import { inkRange, OUTLIER_GAP_SHARE, quantileBin } from './ink-range.js';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from './limits.js';
 import { resampleBox, type PixelBox } from './resample.js';
+import { removeRules } from './rules.js';
 import { normaliseThickness } from './thickness.js';
 
 /**
@@ -28,6 +30,7 @@ import { normaliseThickness } from './thickness.js';
 export function preprocessRgba(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Float32Array {
   validateImage(rgba, width, height);
   const map = inkMapFromRgba(rgba, width, height);
+  removeRules(map);
   const box = digitBox(map);
   if (!box) throw emptyDrawing('The image is blank: it holds no visible digit.');
   const extent = Math.max(box.x1 - box.x0 + 1, box.y1 - box.y0 + 1);
