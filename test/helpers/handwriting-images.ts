@@ -24,6 +24,8 @@ export const IMAGE_VARIATIONS = [
   'dark',
   /** Grey or tinted paper, ballpoint-blue or black ink, grain and uneven light. */
   'paper',
+  /** Notebook paper: light blue rules about a third of the digit's height apart run through it, up to 2° askew; a little grain. */
+  'ruled',
   /** Off-white paper with a little grain, saved as JPEG at quality 0.7. */
   'jpeg',
   /** Ink on a transparent background (a canvas exported as PNG), dark or light ink. */
@@ -98,6 +100,30 @@ export function imageSpec(family: string, text: string, variation: ImageVariatio
         paper: `rgb(${level},${level - rng.int(8)},${level - 8 - rng.int(12)})`,
         shade: rng.uniform(0.1, 0.35),
         noise: rng.uniform(6, 14),
+      };
+    }
+    case 'ruled': {
+      const inkHeight = 320 * rng.uniform(0.4, 0.6);
+      const spacing = inkHeight * rng.uniform(0.3, 0.45);
+      return {
+        ...base,
+        width: 320,
+        height: 320,
+        fontSize: fontFor(inkHeight),
+        cx: 160 + rng.uniform(-30, 30),
+        cy: 160 + rng.uniform(-30, 30),
+        ink: rng.next() < 0.5 ? `rgb(${20 + rng.int(30)},${40 + rng.int(30)},${110 + rng.int(60)})` : grey(20 + rng.int(40)),
+        paper: grey(240 + rng.int(15)),
+        rules: {
+          spacing,
+          offset: rng.uniform(0, spacing),
+          width: rng.uniform(1, 3),
+          color: `rgb(${150 + rng.int(40)},${185 + rng.int(30)},${225 + rng.int(30)})`,
+          angle: rng.uniform(-2, 2),
+        },
+        noise: 3,
+        format: 'jpeg',
+        quality: 0.85,
       };
     }
     case 'jpeg':

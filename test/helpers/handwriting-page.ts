@@ -38,6 +38,8 @@ export interface ImageSpec {
   /** CSS colours; `paper` null leaves the canvas transparent around the ink. */
   ink: string;
   paper: string | null;
+  /** Ruled paper: horizontal lines `spacing` px apart, `width` px wide, in `color`, under the ink. */
+  rules?: { spacing: number; offset: number; width: number; color: string; /** Clockwise, degrees. */ angle: number };
   /** Uneven light: the far corner gets this share darker (0 = flat). */
   shade: number;
   /** Standard deviation of the Gaussian grain added to every channel, levels of 255. */
@@ -255,6 +257,16 @@ function renderInPage(specs: ImageSpec[]): string[] {
     if (spec.paper !== null) {
       ctx.fillStyle = spec.paper;
       ctx.fillRect(0, 0, width, height);
+      if (spec.rules) {
+        // The page may sit askew in a photo: its lines turn about the centre.
+        ctx.save();
+        ctx.translate(width / 2, height / 2);
+        ctx.rotate((spec.rules.angle * Math.PI) / 180);
+        ctx.fillStyle = spec.rules.color;
+        const reach = width + height;
+        for (let y = -reach + spec.rules.offset; y < reach; y += spec.rules.spacing) ctx.fillRect(-reach, y, 2 * reach, spec.rules.width);
+        ctx.restore();
+      }
     }
     ctx.drawImage(layer, 0, 0);
     if (spec.paper !== null && spec.shade > 0) {
