@@ -64,6 +64,9 @@ export function createApi(origin: string | null): Api {
     url: origin ? new URL(GRAPHQL_PATH, origin).href : GRAPHQL_PATH,
     // Results here are live data (predictions, training); never serve stale ones.
     requestPolicy: 'network-only',
+    // urql sends short queries as GET by default, which the server's CSRF
+    // prevention refuses (a GET carries no preflight-forcing header).
+    preferGetMethod: false,
     exchanges: [
       cacheExchange,
       fetchExchange,
