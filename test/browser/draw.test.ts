@@ -1,6 +1,7 @@
 /**
  * The Draw page in a real Chromium against the real server: drawing with the
- * mouse, the live answer, undo/redo, clear and labelling from the keyboard.
+ * mouse, the live answer (previews, nothing stored), the finished drawing
+ * stored once, undo/redo, clear and labelling from the keyboard.
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -8,18 +9,42 @@ import type { Browser, Page } from 'playwright-core';
 import { assertNoOpenHandles } from '../helpers/handles.js';
 import { drawStroke, launchChromium, nextFrames, openPage, saveScreenshot, SEVEN, startApp, type App, type OpenedPage, waitUntilLive } from './harness.js';
 
-/** What a classify response carried, in the order the requests were sent. */
+/** A GraphQL request the page sent over HTTP, and what came back. */
 interface Exchange {
+  /** `Preview`, `Classify`, `DiscardPrediction`, `LabelPrediction` ... */
+  readonly operation: string;
   readonly sentAt: number;
-  readonly digit: number | null;
+  readonly answer: Promise<Answer>;
 }
+
+interface Answer {
+  readonly receivedAt: number;
+  readonly digit: number | null;
+  readonly probabilities: number[] | null;
+}
+
+/** The page's idle window before a finished drawing is stored, and some slack for a busy machine. */
+const SAVE_AFTER_MS = 1000 + 1500;
+
+/** A stored row of the visitor's, as the checks need it. */
+interface Row {
+  id: string;
+  digit: number;
+  probabilities: number[];
+  label: number | null;
+}
+
+/** The bars' text for `probabilities` as ConfidenceBars formats it, without white space. */
+const barTexts = (probabilities: number[]) => probabilities.map((p, digit) => `Digit${digit}:${p < 0.001 ? '<0.1' : (p * 100).toFixed(1)}%`);
 
 describe('Draw page', { timeout: 180_000 }, () => {
   let app: App;
   let browser: Browser;
   let opened: OpenedPage;
   let page: Page;
-  let exchanges: Promise<Exchange>[];
+  let exchanges: Exchange[];
+  /** GraphQL requests sent as GET (the server's CSRF prevention refuses them). */
+  let gets: string[];
 
   before(async () => {
     app = await startApp();
@@ -36,15 +61,21 @@ describe('Draw page', { timeout: 180_000 }, () => {
     opened = await openPage(browser);
     page = opened.page;
     exchanges = [];
+    gets = [];
     page.on('request', (request) => {
-      if (!request.url().endsWith('/graphql') || !(request.postData() ?? '').includes('mutation Classify')) return;
-      const sentAt = Date.now();
-      exchanges.push(
-        request.response().then(async (response) => {
-          const body = (await response?.json()) as { data?: { classify?: { digit: number } }; errors?: unknown } | undefined;
-          return { sentAt, digit: body?.data?.classify?.digit ?? null };
-        }),
-      );
+      if (!request.url().split('?')[0]!.endsWith('/graphql') || request.resourceType() !== 'fetch') return;
+      if (request.method() !== 'POST') {
+        gets.push(request.url());
+        return;
+      }
+      const operation = (JSON.parse(request.postData() ?? '{}') as { operationName?: string }).operationName ?? '';
+      const answer = request.response().then(async (response) => {
+        const receivedAt = Date.now();
+        const body = (await response?.json().catch(() => undefined)) as { data?: Record<string, { digit?: number; probabilities?: number[] } | null> } | undefined;
+        const result = body?.data?.preview ?? body?.data?.classify;
+        return { receivedAt, digit: result?.digit ?? null, probabilities: result?.probabilities ?? null };
+      });
+      exchanges.push({ operation, sentAt: Date.now(), answer });
     });
     await page.goto(`${app.url}/`);
     // "Live" appears once the page is hydrated and the graphql-ws socket is up.
@@ -54,53 +85,70 @@ describe('Draw page', { timeout: 180_000 }, () => {
   afterEach(async () => {
     await opened.context.close();
     assert.deepEqual(opened.errors, [], 'the page logged errors');
+    assert.deepEqual(gets, [], 'every GraphQL request over HTTP is a POST');
   });
 
   const canvas = () => page.getByLabel('Drawing area');
   const topDigit = () => page.getByTestId('top-digit');
+  const bars = () => page.getByTestId('confidence-bars').locator('li .value');
+  /** What the bars say, without white space (see {@link barTexts}). */
+  const shownBars = async () => (await bars().allTextContents()).map((text) => text.replace(/\s+/g, ''));
+  const sent = (operation: string) => exchanges.filter((e) => e.operation === operation);
 
   async function strokeCount(): Promise<number> {
     return Number(await canvas().getAttribute('data-strokes'));
   }
 
-  /** Waits until every classify request sent so far was answered, then for the page to settle. */
-  async function settled(): Promise<Exchange[]> {
+  /** This browser context's stored predictions (each test has its own client id cookie), oldest first. */
+  async function myRows(): Promise<Row[]> {
+    const cookie = (await opened.context.cookies()).find((c) => c.name === 'mnist_client_id');
+    assert.ok(cookie, 'the page got a client id cookie');
+    return app.db.query<Row>('SELECT id, digit, probabilities, label FROM predictions WHERE client_id = $1 ORDER BY created_at', [cookie.value]);
+  }
+
+  /** Polls {@link myRows} until `done` holds (or fails after `timeoutMs`). */
+  async function rowsWhen(done: (rows: Row[]) => boolean, timeoutMs = SAVE_AFTER_MS + 2000): Promise<Row[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await myRows();
+      if (done(rows) || Date.now() > deadline) return rows;
+      await page.waitForTimeout(100);
+    }
+  }
+
+  /** Waits until every request sent so far was answered, then for the page to settle. */
+  async function settled(): Promise<Answer[]> {
     let count = -1;
     while (count !== exchanges.length) {
       count = exchanges.length;
-      await Promise.all(exchanges);
+      await Promise.all(exchanges.map((e) => e.answer));
       await page.waitForTimeout(200);
     }
     await nextFrames(page);
-    return Promise.all(exchanges);
+    return Promise.all(exchanges.map((e) => e.answer));
   }
 
   test('shows the answer, ten confidence bars and the 28×28 input after a digit is drawn with the mouse', async () => {
     assert.equal(await topDigit().textContent(), '?');
     await page.getByText('Draw a digit from 0 to 9').waitFor();
-    const { count: rowsBefore } = (await app.db.query<{ count: number }>('SELECT count(*)::int AS count FROM predictions'))[0]!;
 
     const started = Date.now();
     for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
     const drawingMs = Date.now() - started;
-    const answered = await settled();
+    await settled();
 
     assert.equal(await strokeCount(), 2);
-    const last = answered.at(-1);
-    assert.ok(last && last.digit !== null, 'the last classify request got an answer');
-    assert.equal(await topDigit().textContent(), String(last.digit), 'the big digit is the answer to the latest request');
+    const last = await sent('Preview').at(-1)?.answer;
+    assert.ok(last && last.digit !== null && last.probabilities, 'the last preview got an answer');
+    assert.equal(await topDigit().textContent(), String(last.digit), 'the big digit is the answer to the latest preview');
 
-    const bars = page.getByTestId('confidence-bars').locator('li');
-    assert.equal(await bars.count(), 10);
+    assert.equal(await bars().count(), 10);
+    assert.deepEqual(await shownBars(), barTexts(last.probabilities), "the bars show the latest preview's probabilities");
     const top = page.getByTestId('confidence-bars').locator('li.top');
     assert.equal(await top.count(), 1, 'exactly one bar is highlighted');
     assert.match((await top.textContent()) ?? '', new RegExp(`Digit ${last.digit}:`));
-    const percents = (await bars.allTextContents()).map((text) => {
-      const value = /([\d.]+)%/.exec(text);
-      return value ? Number(value[1]) : 0;
-    });
-    const total = percents.reduce((sum, p) => sum + p, 0);
-    assert.ok(Math.abs(total - 100) < 1.5, `the bars add up to 100 %, got ${total}`);
+    const total = last.probabilities.reduce((sum, p) => sum + p, 0);
+    assert.ok(Math.abs(total - 1) < 1e-3, `the probabilities add up to 1, got ${total}`);
 
     const ink = await page.evaluate(`(() => {
       const canvas = document.querySelector('[data-testid="model-input"]');
@@ -111,13 +159,83 @@ describe('Draw page', { timeout: 180_000 }, () => {
     })()`);
     assert.ok(typeof ink === 'number' && ink > 10, `the 28×28 preview shows ink, got ${String(ink)} lit pixels`);
 
-    // Every classify stores a row: the live updates must stay rate-limited
-    // (one per 150 ms while drawing, plus one when each stroke ends).
-    const { count: rowsAfter } = (await app.db.query<{ count: number }>('SELECT count(*)::int AS count FROM predictions'))[0]!;
-    const stored = rowsAfter - rowsBefore;
-    assert.equal(stored, answered.length, 'each request stored one prediction');
+    // Previews run the model: they stay rate-limited (one per 150 ms while drawing, plus one when each stroke ends).
+    const previews = sent('Preview').length;
     const allowed = Math.ceil(drawingMs / 150) + SEVEN.length + 1;
-    assert.ok(stored >= SEVEN.length && stored <= allowed, `${stored} requests for ${drawingMs} ms of drawing (allowed ${allowed})`);
+    assert.ok(previews >= SEVEN.length && previews <= allowed, `${previews} previews for ${drawingMs} ms of drawing (allowed ${allowed})`);
+  });
+
+  test('updates the answer and the bars while the pen is still down, storing nothing until the drawing is finished', async () => {
+    const box = await canvas().boundingBox();
+    assert.ok(box);
+    const at = ([x, y]: readonly [number, number]) => [box.x + box.width * x, box.y + box.height * y] as const;
+    // A seven in one stroke: the bar, then the stem, without lifting the pen.
+    const [first, ...rest] = [...SEVEN[0]!, ...SEVEN[1]!.slice(1)];
+    await page.mouse.move(...at(first!));
+    await page.mouse.down();
+    const seen: string[][] = [];
+    for (const point of rest) {
+      await page.mouse.move(...at(point), { steps: 6 });
+      const before = sent('Preview').length;
+      // The request event can lag the move on a busy machine: wait for it rather than for quiet.
+      for (const deadline = Date.now() + 5000; sent('Preview').length === before && Date.now() < deadline; ) await page.waitForTimeout(20);
+      assert.ok(sent('Preview').length > before, 'a preview goes out while the pen moves');
+      await settled();
+      const latest = await sent('Preview').at(-1)!.answer;
+      assert.ok(latest.probabilities, 'the preview got an answer');
+      assert.match((await topDigit().textContent()) ?? '', /^\d$/, 'an answer is shown before the pen is lifted');
+      const shown = await shownBars();
+      assert.deepEqual(shown, barTexts(latest.probabilities), 'the bars follow the latest preview while the pen is down');
+      seen.push(shown);
+    }
+    assert.ok(new Set(seen.map((texts) => texts.join())).size > 1, 'the bars changed as the stroke grew');
+    // Longer than the idle window: an unfinished stroke is never stored.
+    await page.waitForTimeout(SAVE_AFTER_MS);
+    assert.equal(sent('Classify').length, 0, 'nothing is classified while the pen is down');
+    assert.deepEqual(await myRows(), [], 'nothing is stored while the pen is down');
+    await page.mouse.up();
+    const rows = await rowsWhen((r) => r.length > 0);
+    assert.equal(rows.length, 1, 'the finished drawing is stored');
+  });
+
+  test('stores a drawn digit as exactly one prediction once it is left alone, the one on screen', async () => {
+    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    const ended = Date.now();
+    assert.deepEqual(await myRows(), [], 'not stored while the drawing may still change');
+    const rows = await rowsWhen((r) => r.length > 0);
+    const storedAfter = Date.now() - ended;
+    assert.equal(rows.length, 1, 'one prediction stored');
+    assert.ok(storedAfter >= 900, `stored after the idle window, ${storedAfter} ms after the last stroke`);
+    // Nothing more comes later.
+    await page.waitForTimeout(SAVE_AFTER_MS);
+    await settled();
+    assert.equal((await myRows()).length, 1, 'still exactly one prediction');
+    assert.equal(sent('Classify').length, 1, 'one classify request');
+    const [row] = rows;
+    assert.equal(String(row!.digit), await topDigit().textContent(), 'the stored prediction is the answer on screen');
+    assert.deepEqual(await shownBars(), barTexts(row!.probabilities), 'the stored probabilities are the ones shown live');
+  });
+
+  test('a drawing changed after it was stored replaces its row, so the history holds the final drawing only', async () => {
+    await drawStroke(page, canvas(), SEVEN[0]!);
+    const [firstRow] = await rowsWhen((r) => r.length > 0);
+    assert.ok(firstRow, 'the one-stroke drawing is stored');
+    await drawStroke(page, canvas(), SEVEN[1]!);
+    const rows = await rowsWhen((r) => r.length === 1 && r[0]!.id !== firstRow.id);
+    await settled();
+    assert.equal(rows.length, 1, 'one row for the drawing');
+    assert.notEqual(rows[0]!.id, firstRow.id, 'the row is the finished drawing');
+    assert.equal(sent('Classify').length, 2);
+    assert.equal(sent('DiscardPrediction').length, 1, 'the superseded row was deleted');
+  });
+
+  test('a drawing cleared before it is left alone for a second is never stored', async () => {
+    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(SAVE_AFTER_MS);
+    await settled();
+    assert.equal(sent('Classify').length, 0);
+    assert.deepEqual(await myRows(), []);
   });
 
   test('undo takes back the last stroke and redo puts it back, from buttons and keyboard', async () => {
@@ -129,12 +247,12 @@ describe('Draw page', { timeout: 180_000 }, () => {
     const twoStrokes = await canvas().screenshot();
     assert.notDeepEqual(oneStroke, twoStrokes);
 
-    const sentBeforeUndo = exchanges.length;
+    const sentBeforeUndo = sent('Preview').length;
     await page.getByRole('button', { name: 'Undo' }).click();
     await settled();
     assert.equal(await strokeCount(), 1);
     assert.deepEqual(await canvas().screenshot(), oneStroke, 'the canvas shows the first stroke alone again');
-    assert.equal(exchanges.length, sentBeforeUndo + 1, 'undo asks for a new answer at once');
+    assert.equal(sent('Preview').length, sentBeforeUndo + 1, 'undo asks for a new answer at once');
 
     await page.keyboard.press('Control+Shift+Z');
     await settled();
@@ -159,13 +277,13 @@ describe('Draw page', { timeout: 180_000 }, () => {
     await settled();
     assert.match((await topDigit().textContent()) ?? '', /^\d$/);
 
-    const sent = exchanges.length;
+    const previews = sent('Preview').length;
     await page.keyboard.press('Escape');
     await settled();
     assert.equal(await strokeCount(), 0);
     assert.equal(await topDigit().textContent(), '?');
     await page.getByText('Draw a digit from 0 to 9').waitFor();
-    assert.equal(exchanges.length, sent, 'an empty canvas is never sent');
+    assert.equal(sent('Preview').length, previews, 'an empty canvas is never sent');
     assert.equal(await page.getByRole('button', { name: 'Clear' }).isDisabled(), true);
 
     await page.getByRole('button', { name: 'Undo' }).click();
@@ -178,9 +296,9 @@ describe('Draw page', { timeout: 180_000 }, () => {
     const buttons = page.getByRole('group', { name: 'Label the drawing' }).getByRole('button');
     assert.equal(await buttons.count(), 10);
     for (const button of await buttons.all()) assert.equal(await button.isDisabled(), true, 'nothing to label yet');
-    const sent = exchanges.length;
+    const requests = exchanges.length;
     await page.keyboard.press('3');
-    assert.equal(exchanges.length, sent, 'a digit key on an empty canvas sends nothing');
+    assert.equal(exchanges.length, requests, 'a digit key on an empty canvas sends nothing');
 
     for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
     await settled();
@@ -191,15 +309,11 @@ describe('Draw page', { timeout: 180_000 }, () => {
     assert.match((await guess.getAttribute('class')) ?? '', /\bguess\b/);
   });
 
-  test('pressing a digit key labels the drawing, stores the label and starts a new drawing', async () => {
-    const labelledRows = async () =>
-      app.db.query<{ label: number; digit: number }>(
-        'SELECT label, digit FROM predictions WHERE label IS NOT NULL ORDER BY labeled_at DESC',
-      );
-    const before = (await labelledRows()).length;
+  test('pressing a digit key before the drawing was stored stores it once, labelled, and starts a new drawing', async () => {
     for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
-    await settled();
+    await topDigit().filter({ hasText: /^\d$/ }).waitFor();
     const answer = (await topDigit().textContent()) ?? '';
+    assert.equal(sent('Classify').length, 0, 'labelled within the idle window');
 
     await page.keyboard.press('7');
     const status = page.getByTestId('label-status');
@@ -208,9 +322,31 @@ describe('Draw page', { timeout: 180_000 }, () => {
     assert.equal(await strokeCount(), 0, 'the canvas is cleared for the next digit');
     await saveScreenshot(page, 'draw-labelled-light');
 
-    const labelled = await labelledRows();
-    assert.equal(labelled.length, before + 1, 'one more prediction is labelled');
-    assert.equal(labelled[0]!.label, 7);
-    assert.equal(String(labelled[0]!.digit), answer, 'the labelled prediction is the one on screen');
+    // Past the idle window: the label's save was the only one.
+    await page.waitForTimeout(SAVE_AFTER_MS);
+    await settled();
+    const rows = await myRows();
+    assert.equal(rows.length, 1, 'exactly one prediction stored');
+    assert.equal(rows[0]!.label, 7, 'and it is labelled');
+    assert.equal(String(rows[0]!.digit), answer, 'the labelled prediction is the one on screen');
+    assert.equal(sent('Classify').length, 1);
+  });
+
+  test('pressing a digit key after the drawing was stored labels that row, storing nothing more', async () => {
+    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    const [stored] = await rowsWhen((r) => r.length > 0);
+    assert.ok(stored, 'the finished drawing is stored');
+    assert.equal(stored.label, null);
+
+    await page.keyboard.press('4');
+    await page.getByTestId('label-status').filter({ hasText: 'Saved as 4' }).waitFor();
+    await settled();
+    const rows = await myRows();
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.label]),
+      [[stored.id, 4]],
+      'the stored row, now labelled, and no other',
+    );
+    assert.equal(sent('Classify').length, 1, 'labelling classified nothing again');
   });
 });

@@ -2,9 +2,10 @@ import type { Client } from '@urql/core';
 import { describeError, type ApiProblem } from '$lib/graphql/errors';
 import type { VariablesOf } from '$lib/graphql/graphql';
 import { DRAWING_SIZE, type Stroke } from './drawing.svelte';
-import { ClassifyMutation, type Prediction } from '$lib/graphql/operations/draw';
+import { PreviewQuery, type Answer } from '$lib/graphql/operations/draw';
 
-export type DrawingInput = VariablesOf<typeof ClassifyMutation>['input'];
+/** A drawing as `preview` and `classify` take it. */
+export type DrawingInput = VariablesOf<typeof PreviewQuery>['input'];
 
 /**
  * Rounds coordinates to 0.1 drawing unit, far below what survives the 28×28
@@ -15,7 +16,7 @@ export function roundStrokes(strokes: readonly Stroke[]): Stroke[] {
   return strokes.map((stroke) => stroke.map(({ x, y }) => ({ x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 })));
 }
 
-/** The `classify` input for strokes in drawing coordinates (0..{@link DRAWING_SIZE}). */
+/** The `preview` / `classify` input for strokes in drawing coordinates (0..{@link DRAWING_SIZE}). */
 export function toDrawingInput(strokes: readonly Stroke[], lineWidth: number): DrawingInput {
   return {
     width: DRAWING_SIZE,
@@ -31,17 +32,20 @@ interface Job {
 }
 
 /**
- * Keeps a prediction in step with a drawing while it is being drawn.
+ * Keeps the model's answer in step with a drawing while it is being drawn,
+ * through `preview`, which stores nothing (storing the finished drawing is
+ * `DrawingSaver`'s job, in drawing-saver.svelte.ts).
  *
- * Every `classify` call stores a row server-side, so this sends at most one
- * request per `interval` while a stroke is in progress, and at most one at a
- * time (a slow server is not queued up on), plus one right away when a stroke
- * ends or the drawing is edited. A response is shown only if it is newer than
- * the one on screen and the drawing has not been wiped since it was sent.
+ * Each preview still runs the model and counts against the `classify` rate
+ * limit, so this sends at most one request per `interval` while a stroke is
+ * in progress, and at most one at a time (a slow server is not queued up
+ * on), plus one right away when a stroke ends or the drawing is edited. A
+ * response is shown only if it is newer than the one on screen and the
+ * drawing has not been wiped since it was sent.
  */
 export class LiveClassifier {
-  /** Latest prediction for the drawing, or null while there is none. */
-  prediction: Prediction | null = $state.raw(null);
+  /** Latest answer for the drawing, or null while there is none. */
+  prediction: Answer | null = $state.raw(null);
   /** Drawing revision that {@link prediction} answers. */
   predictionRevision = $state(-1);
   /** Problem with the latest request, cleared by the next success. */
@@ -58,7 +62,6 @@ export class LiveClassifier {
   #lastSentAt = Number.NEGATIVE_INFINITY;
   /** Responses to revisions below this are stale (the drawing was wiped or labelled). */
   #floor = 0;
-  #requests = new Map<number, Promise<Prediction | null>>();
 
   /**
    * @param client the urql client
@@ -101,58 +104,36 @@ export class LiveClassifier {
     this.problem = null;
   }
 
-  /**
-   * Resolves with the prediction for exactly `revision`, sending the request
-   * now unless it is on screen or on its way; null if that request failed.
-   */
-  settle(revision: number, input: DrawingInput): Promise<Prediction | null> {
-    if (this.predictionRevision === revision && this.prediction) return Promise.resolve(this.prediction);
-    const sent = this.#requests.get(revision);
-    if (sent) return sent;
-    this.#pending = { revision, input };
-    return this.#send();
-  }
-
   /** Stops timers; responses still on their way are ignored. */
   dispose(): void {
     this.reset(Number.POSITIVE_INFINITY);
   }
 
-  #send(): Promise<Prediction | null> {
+  async #send(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#sendWhenIdle = false;
     const job = this.#pending;
     this.#pending = null;
-    if (!job) return Promise.resolve(null);
+    if (!job) return;
 
     this.#lastSentAt = performance.now();
     this.#inFlight++;
     this.busy = true;
-    const request = this.#client
-      .mutation(ClassifyMutation, { input: job.input })
-      .toPromise()
-      .then((result) => {
-        const fresh = job.revision >= this.#floor && job.revision > this.predictionRevision;
-        if (result.error || !result.data) {
-          if (fresh && result.error) this.problem = describeError(result.error);
-          return null;
-        }
-        const prediction = result.data.classify;
-        if (fresh) {
-          this.prediction = prediction;
-          this.predictionRevision = job.revision;
-          this.problem = null;
-        }
-        return prediction;
-      })
-      .finally(() => {
-        this.#requests.delete(job.revision);
-        this.#inFlight--;
-        this.busy = this.#inFlight > 0;
-        if (this.#sendWhenIdle && this.#pending) void this.#send();
-      });
-    this.#requests.set(job.revision, request);
-    return request;
+    try {
+      const result = await this.#client.query(PreviewQuery, { input: job.input }).toPromise();
+      if (job.revision < this.#floor || job.revision <= this.predictionRevision) return;
+      if (result.error || !result.data) {
+        if (result.error) this.problem = describeError(result.error);
+        return;
+      }
+      this.prediction = result.data.preview;
+      this.predictionRevision = job.revision;
+      this.problem = null;
+    } finally {
+      this.#inFlight--;
+      this.busy = this.#inFlight > 0;
+      if (this.#sendWhenIdle && this.#pending) void this.#send();
+    }
   }
 }
