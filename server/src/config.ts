@@ -71,7 +71,7 @@ export interface Config {
   readonly trustProxy: boolean | number | string;
   /** Highest accepted operation cost (about one per field, times the page size of lists). @default 5_000 */
   readonly maxQueryComplexity: number;
-  /** `classify` calls one address may make per minute; 0 turns the limit off. @default 600 */
+  /** `classify` calls one address may make per minute; 0 turns the limit off. @default 1200 */
   readonly classifyRateLimit: number;
   /** `startTraining` calls one address may make per hour; 0 turns the limit off. @default 20 */
   readonly trainingRateLimit: number;
@@ -225,7 +225,7 @@ function envSchema(cwd: string) {
     METRICS_TOKEN: token('METRICS_TOKEN'),
     TRUST_PROXY: trustProxy,
     MAX_QUERY_COMPLEXITY: integer('MAX_QUERY_COMPLEXITY', 10, 1_000_000, 5_000),
-    CLASSIFY_RATE_LIMIT: integer('CLASSIFY_RATE_LIMIT', 0, 1_000_000, 600, ' (classify and preview calls per minute per address; 0 turns it off)'),
+    CLASSIFY_RATE_LIMIT: integer('CLASSIFY_RATE_LIMIT', 0, 1_000_000, 1200, ' (classify and preview calls per minute per address; 0 turns it off)'),
     TRAINING_RATE_LIMIT: integer('TRAINING_RATE_LIMIT', 0, 100_000, 20, ' (calls per hour per address; 0 turns it off)'),
     RATE_LIMIT_STORE: oneOf('RATE_LIMIT_STORE', RATE_LIMIT_STORES, 'postgres'),
     WS_MAX_CONNECTIONS_PER_IP: integer('WS_MAX_CONNECTIONS_PER_IP', 1, 100_000, 20),
