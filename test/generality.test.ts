@@ -49,7 +49,7 @@ describe('generality: handwriting that is not MNIST, through classify over HTTP'
     assert.equal(FONTS.length, 10, 'every font of the subset is in the font list');
     const page = await HandwritingPage.open(FONTS);
     try {
-      images = await imageSamples(page, FONTS, ['clean', 'tight']);
+      images = await imageSamples(page, FONTS, ['clean', 'tight', 'ruled']);
       // Templates only (one jittered drawing per style), not font skeletons.
       strokes = (await strokeSamples(page, [], 0, 2)).filter((s) => s.source === 'template');
     } finally {
@@ -77,6 +77,12 @@ describe('generality: handwriting that is not MNIST, through classify over HTTP'
     assert.equal(outcomes.length, 100);
     assert.deepEqual(outcomes.filter((o) => o.error).map((o) => o.error), [], 'no tight crop is taken for a blank image');
     assert.ok(accuracy(outcomes) >= 0.95, `accuracy ${accuracy(outcomes)}; misses:\n${misses(outcomes)}`);
+  });
+
+  test('reads at least 93% of the same digits photographed on ruled paper, the rules through them', async () => {
+    const outcomes = await classifySamples(server.url, images.filter((s) => s.variation === 'ruled'));
+    assert.equal(outcomes.length, 100);
+    assert.ok(accuracy(outcomes) >= 0.93, `accuracy ${accuracy(outcomes)}; misses:\n${misses(outcomes)}`);
   });
 
   test('reads at least 90% of pen strokes in every template style (open 4, crossed 7, looped 2 ...), jittered', async () => {
