@@ -57,6 +57,14 @@ const MIN_NOISE = 8;
 const FAINT_INK = 0.05;
 /** Contrast at or above this share of the typical stroke's is full ink. */
 const FULL_INK = 0.9;
+/**
+ * The typical stroke is at least this share of the strongest ink's contrast
+ * (the top `STRONGEST_SHARE` of the inked pixels): faint ink that outnumbers
+ * the writing (the printed lines of ruled paper under a small digit) would
+ * otherwise set the scale, and come out as full ink.
+ */
+const STRONGEST_RATIO = 0.5;
+const STRONGEST_SHARE = 0.01;
 
 /**
  * Builds the ink map of `rgba` (`width × height × 4` bytes, row-major RGBA).
@@ -229,7 +237,8 @@ function inkFromLuminance({ lum, histogram: lumHistogram, width, height }: Lumin
  * the image's contrast and the grain `threshold`.
  *
  * The typical stroke's contrast is the 90th percentile of the clearly inked
- * pixels (the strokes' cores; their edges are anti-aliased). Contrast within
+ * pixels (the strokes' cores; their edges are anti-aliased), and at least
+ * `STRONGEST_RATIO` of the strongest ink's. Contrast within
  * the grain becomes 0, a linear ramp keeps anti-aliased edges grey, and
  * pen-pressure wobble above `FULL_INK` of the typical stroke saturates, as
  * MNIST's stroke cores do.
@@ -240,14 +249,17 @@ function softThreshold(histogram: Uint32Array, threshold: number): Uint8Array {
   let inked = 0;
   for (let c = floor + 1; c < 256; c++) inked += histogram[c]!;
   if (inked < MIN_INK_PIXELS) throw emptyDrawing('The image is blank: it holds no visible digit.');
-  let strong = 255;
+  let strong = 0;
+  let strongest = 0;
   for (let c = 255, acc = 0; c > floor; c--) {
     acc += histogram[c]!;
+    if (strongest === 0 && acc >= STRONGEST_SHARE * inked) strongest = c;
     if (acc >= 0.1 * inked) {
       strong = c;
       break;
     }
   }
+  strong = Math.max(strong || 255, STRONGEST_RATIO * strongest);
   if (strong < MIN_INK_CONTRAST) throw emptyDrawing('The image is blank: its contrast is too low to hold a digit.');
   const lo = Math.min(0.5, Math.max(FAINT_INK, threshold / strong));
   const lut = new Uint8Array(256);

@@ -271,26 +271,35 @@ describe('preprocessRgba', () => {
   });
 
   it('clears the lines of ruled paper, even 2° askew, and keeps the writing that crosses them', () => {
-    const clean = preprocessRgba(rasterise(seven, 280, 280, 14), 280, 280);
-    const rendered = rasterise(seven, 280, 280, 14);
-    const tilt = Math.tan((2 * Math.PI) / 180);
-    const page = new Uint8Array(280 * 280 * 4);
-    for (let y = 0; y < 280; y++) {
-      for (let x = 0; x < 280; x++) {
-        const i = y * 280 + x;
-        // Blue rules 2 px wide every 34 px, and a red margin line at x = 30.
-        const along = y - (x - 140) * tilt;
-        const rule = Math.min(1, Math.max(0, 1.5 - Math.abs(along - 34 * Math.round(along / 34))));
-        const margin = Math.min(1, Math.max(0, 1.5 - Math.abs(x - 30)));
-        const paper = [250, 250, 245].map((p, c) => p * (1 - rule) + [160, 190, 235][c]! * rule);
-        const lined = paper.map((p, c) => p * (1 - margin) + [235, 150, 150][c]! * margin);
-        const ink = 1 - rendered[4 * i]! / 255;
-        page.set([...lined.map((p) => p * (1 - ink) + 30 * ink), 255], 4 * i);
+    /** `strokes` in dark ink over blue rules every 34 px, 2° askew, and a red margin line. */
+    const onRuledPaper = (strokes: Strokes, lineWidth: number): Uint8Array => {
+      const rendered = rasterise(strokes, 280, 280, lineWidth);
+      const tilt = Math.tan((2 * Math.PI) / 180);
+      const page = new Uint8Array(280 * 280 * 4);
+      for (let y = 0; y < 280; y++) {
+        for (let x = 0; x < 280; x++) {
+          const i = y * 280 + x;
+          const along = y - (x - 140) * tilt;
+          const rule = Math.min(1, Math.max(0, 1.5 - Math.abs(along - 34 * Math.round(along / 34))));
+          const margin = Math.min(1, Math.max(0, 1.5 - Math.abs(x - 30)));
+          const paper = [250, 250, 245].map((p, c) => p * (1 - rule) + [160, 190, 235][c]! * rule);
+          const lined = paper.map((p, c) => p * (1 - margin) + [235, 150, 150][c]! * margin);
+          const ink = 1 - rendered[4 * i]! / 255;
+          page.set([...lined.map((p) => p * (1 - ink) + 30 * ink), 255], 4 * i);
+        }
       }
+      return page;
+    };
+    for (const [name, strokes, lineWidth] of [
+      ['seven', seven, 14],
+      // Small and fine: the rules' pixels outnumber the writing's ten to one.
+      ['small one', placeStrokes(SHAPES.one!, 120, 110, 60), 3],
+    ] as const) {
+      const clean = preprocessRgba(rasterise(strokes, 280, 280, lineWidth), 280, 280);
+      const ruled = preprocessRgba(onRuledPaper(strokes, lineWidth), 280, 280);
+      assertMnistGeometry(ruled, name);
+      assert.ok(meanAbsDiff(clean, ruled) < 0.02, `${name}:\n${picture(clean)}\n${picture(ruled)}`);
     }
-    const result = preprocessRgba(page, 280, 280);
-    assertMnistGeometry(result, 'ruled');
-    assert.ok(meanAbsDiff(clean, result) < 0.02, `\n${picture(clean)}\n${picture(result)}`);
     // A digit's own bar across a tight crop is full ink, not a printed line.
     const tightSeven = placeStrokes(SHAPES.seven!, -14.5, -3, 100); // bar from x = 1 to 71 of 72
     const tight = preprocessRgba(rasterise(tightSeven, 72, 100, 8), 72, 100);

@@ -17,7 +17,7 @@ const RULE_COVERAGE = 0.9;
  * that spans the image (a 7 cropped to its ink) is full ink, and stays.
  */
 const MIN_RULE_LEVEL = 1;
-const MAX_RULE_LEVEL = 160;
+const MAX_RULE_LEVEL = 200;
 /** Pixels up to this multiple of the line's median ink belong to the line, but never the writing's full ink. */
 const RULE_MARGIN = 1.5;
 const MAX_RULE_CEILING = 224;
@@ -39,17 +39,24 @@ const MAX_TILT = 3;
  * @returns how many line positions (1 px apart) were cleared along the rows and along the columns.
  */
 export function removeRules(map: InkMap): { rows: number; columns: number } {
-  return { rows: clearLines(map, 'rows'), columns: clearLines(map, 'columns') };
+  // Both directions are found before either is cleared: clearing one cuts
+  // gaps into the other where they cross (squared paper, a margin line).
+  const rows = findLines(map, 'rows');
+  const columns = findLines(map, 'columns');
+  rows?.clear();
+  columns?.clear();
+  return { rows: rows?.lines ?? 0, columns: columns?.lines ?? 0 };
 }
 
-function clearLines({ ink, width, height }: InkMap, along: 'rows' | 'columns'): number {
+/** The lines along `along` in `map`, and how to clear them; `null` when there are none. */
+function findLines({ ink, width, height }: InkMap, along: 'rows' | 'columns'): { lines: number; clear(): void } | null {
   // `length` pixels per line, `count` lines; pixel i of the line at offset j
   // lies at row (column) j + shift[i].
   const length = along === 'rows' ? width : height;
   const count = along === 'rows' ? height : width;
   const pixelStep = along === 'rows' ? 1 : width;
   const lineStep = along === 'rows' ? width : 1;
-  if (length < 16) return 0;
+  if (length < 16) return null;
   // A line crosses nearly every row (column) of the image; a digit with
   // margins leaves many empty. This settles the common case in one pass.
   let crossed = 0;
@@ -61,7 +68,7 @@ function clearLines({ ink, width, height }: InkMap, along: 'rows' | 'columns'): 
       }
     }
   }
-  if (crossed < RULE_COVERAGE * length) return 0;
+  if (crossed < RULE_COVERAGE * length) return null;
 
   // Angles close enough that a line between two of them strays at most a
   // pixel from the nearer one at the image's ends.
@@ -86,25 +93,29 @@ function clearLines({ ink, width, height }: InkMap, along: 'rows' | 'columns'): 
   // and leave its ends, which then no longer look like a line).
   let best = { angle: 0, lines: 0 };
   for (const angle of angles) {
-    const lines = findLines(angle);
+    const lines = linesAt(angle);
     if (lines > best.lines) best = { angle, lines };
   }
-  if (best.lines === 0) return 0;
-  findLines(best.angle);
-  for (let j = 0; j < count; j++) {
-    if (levels[j] === 0) continue;
-    const ceiling = ceilings[j]!;
-    for (let i = 0; i < length; i++) {
-      const r = j + shift[i]!;
-      if (r < 0 || r >= count) continue;
-      const o = r * lineStep + i * pixelStep;
-      if (ink[o]! <= ceiling) ink[o] = 0;
+  if (best.lines === 0) return null;
+  linesAt(best.angle);
+  const clear = (): void => {
+    // The tolerance that found a line also bounds its anti-aliased edges.
+    for (let j = 0; j < count; j++) {
+      if (levels[j] === 0) continue;
+      const ceiling = ceilings[j]!;
+      for (let i = 0; i < length; i++) {
+        const r = j + shift[i]!;
+        for (let k = Math.max(0, r - RULE_TOLERANCE); k <= Math.min(count - 1, r + RULE_TOLERANCE); k++) {
+          const o = k * lineStep + i * pixelStep;
+          if (ink[o]! <= ceiling) ink[o] = 0;
+        }
+      }
     }
-  }
-  return best.lines;
+  };
+  return { lines: best.lines, clear };
 
   /** Fills `shift`, `levels` and `ceilings` for lines at `angle`; returns how many offsets hold one. */
-  function findLines(angle: number): number {
+  function linesAt(angle: number): number {
     const slope = Math.tan(angle);
     for (let i = 0; i < length; i++) shift[i] = Math.round((i - (length - 1) / 2) * slope);
     const reach = Math.abs(shift[0]!);
