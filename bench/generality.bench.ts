@@ -1,11 +1,11 @@
 /**
  * Generality: how well the committed model reads handwriting that is not
  * MNIST. The proxy for "many writers" is 25 handwriting fonts (each one
- * person's hand), every digit rendered by Chromium in 13 ways a real image
- * arrives (canvas export, scan, photo, thumbnail, dark theme, JPEG ...), plus
- * pen strokes: each font's digits traced to centre lines, and hand-authored
- * stroke templates (open and closed 4, crossed 7 ...) jittered in shape,
- * slant, size, position, speed and pen width.
+ * person's hand), every digit rendered by Chromium in 14 ways a real image
+ * arrives (canvas export, scan, photo, ruled notebook page, thumbnail, dark
+ * theme, JPEG ...), plus pen strokes: each font's digits traced to centre
+ * lines, and hand-authored stroke templates (open and closed 4, crossed 7
+ * ...) jittered in shape, slant, size, position, speed and pen width.
  *
  * Everything goes through the public `classify` mutation over HTTP to a real
  * server (its own database, the committed model in data/model). Prints
@@ -16,7 +16,7 @@
  *
  * Run: `npm run bench generality` (or `node server/dist/bench/generality.bench.js`
  * after `npm run build`). Needs Chromium (`CHROMIUM_PATH`, default
- * /usr/bin/chromium). About 4,000 requests; a couple of minutes.
+ * /usr/bin/chromium). About 4,700 requests; a few minutes.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
