@@ -78,3 +78,29 @@ test('augments a batch of 128 in a few milliseconds', () => {
   // A training step takes ~100 ms; augmentation must stay a small part of it even on a loaded machine.
   assert.ok(ms < 25, `${ms.toFixed(1)} ms per batch`);
 });
+
+test('gives an upright 1 a flag down to the left of its top when its label is given, and no other digit', () => {
+  // A bar 3 px wide from row 4 to row 23: an American 1.
+  const one = new Float32Array(PIXELS);
+  for (let y = 4; y <= 23; y++) for (let x = 13; x <= 15; x++) one[y * 28 + x] = 1;
+  const batch = new Float32Array(2 * PIXELS);
+  batch.set(one, 0);
+  batch.set(one, PIXELS);
+  const flagOnly = { ...none, flagOnes: 1 };
+  const out = augmentBatch(batch, new Float32Array(batch.length), new Rng(7), flagOnly, [1, 7]);
+  const flagged = out.subarray(0, PIXELS);
+  // The stem, wherever re-centring moved it: the fullest column of row 20.
+  let stem = 0;
+  for (let x = 1; x < 28; x++) if (flagged[20 * 28 + x] > flagged[20 * 28 + stem]) stem = x;
+  const leftOfStem = (y0: number, y1: number) => {
+    let ink = 0;
+    for (let y = y0; y < y1; y++) for (let x = 0; x < stem - 1; x++) ink += flagged[y * 28 + x];
+    return ink;
+  };
+  assert.ok(leftOfStem(0, 14) > 1.5, `a flag left of the top (${leftOfStem(0, 14)})`);
+  assert.ok(leftOfStem(16, 28) < 0.5, 'nothing left of the foot');
+  const [cx, cy] = centreOfMass(flagged);
+  assert.ok(Math.abs(cx - 14) <= 0.5 && Math.abs(cy - 14) <= 0.5, `re-centred, at (${cx}, ${cy})`);
+  assert.deepEqual(out.subarray(PIXELS), one, 'a 7-labelled image is left alone');
+  assert.deepEqual(augmentBatch(batch, new Float32Array(batch.length), new Rng(7), flagOnly), batch, 'nothing without labels');
+});

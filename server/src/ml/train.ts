@@ -279,7 +279,7 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
           }
         }
         const x = xBuf.subarray(0, n * PIXELS);
-        if (augmentOptions) augmentBatch(x, x, augmentRng, augmentOptions);
+        if (augmentOptions) augmentBatch(x, x, augmentRng, augmentOptions, yBuf.subarray(0, n));
         const lr = learningRateAt(step, totalSteps, o.learningRate, o.warmupFraction);
         setLearningRate(lr);
         for (const d of dropouts) d.seed = dropoutRng.int(2 ** 31);
