@@ -87,7 +87,7 @@ test('warms the learning rate up to its peak, then anneals it', () => {
 });
 
 test('a warm start begins at the given model\'s accuracy, not at chance', async () => {
-  // The committed default model (99.6% on MNIST test), from server/dist/server/src/ml/.
+  // The committed default model (99.55% on MNIST test), from server/dist/server/src/ml/.
   const { artifacts } = await readArtifactsDir(fileURLToPath(new URL('../../../../../data/model/', import.meta.url)));
   const weightsBefore = artifacts.weights.slice();
   const firstBatch = async (initialModel?: typeof artifacts) => {

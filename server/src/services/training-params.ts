@@ -63,7 +63,7 @@ export const TRAINING_PARAM_DEFAULTS: Omit<TrainingParams, 'seed' | 'warmStart'>
 /**
  * What a warm-started job defaults to instead: one pass at an eighth of the
  * from-scratch peak rate (same warm-up and cosine decay). Fine-tuning the
- * committed 15-epoch default (99.60%) on 10,000 augmented digits ended at
+ * earlier 15-epoch default (99.60%) on 10,000 augmented digits ended at
  * 99.58% (peak 2e-4), 99.56% (5e-4) and 99.53% (1e-3), all within the
  * promotion rule's 0.1 point; a from-scratch run on the same digits reached
  * 96.71%. With these defaults on all 60,000 digits: 99.61% in 149 s, where
