@@ -131,10 +131,15 @@ describe('user dataset exports', () => {
     await reader.read();
     controller.abort();
     await assert.rejects(reader.read());
+    // The export's connection is busy (active, or idle in its transaction
+    // between cursor fetches) until the server notices the abort: wait for
+    // it to be released or closed, not just for one idle-in-transaction moment.
     const stuck = async () =>
       (
         await server.db.query(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()`,
+          `SELECT 1 FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()
+              AND state <> 'idle' AND query LIKE '%FROM predictions WHERE%'`,
         )
       ).length;
     const deadline = Date.now() + 5_000;
