@@ -5,13 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadModelFromArtifacts, type ModelArtifacts } from './artifacts.js';
 import { initBackend } from './backend.js';
+import { MicroBatcher } from '../util/micro-batch.js';
 import { IMAGE_SIZE, NUM_CLASSES, PIXELS } from './mnist.js';
-
-interface Pending {
-  pixels: Float32Array;
-  resolve: (probs: Float32Array) => void;
-  reject: (err: Error) => void;
-}
 
 export interface ClassifierOptions {
   /**
@@ -27,17 +22,15 @@ export class ClassifierDisposedError extends Error {
 }
 
 export class Classifier {
-  private queue: Pending[] = [];
-  private scheduled = false;
+  private readonly batcher: MicroBatcher<Float32Array, Float32Array>;
   private disposed = false;
-  private readonly maxBatch: number;
 
   /** Wraps a loaded model mapping `[n, 28, 28, 1]` to `[n, 10]` probabilities; the classifier owns it from now on. */
   constructor(
     private readonly model: tf.LayersModel,
     options: ClassifierOptions = {},
   ) {
-    this.maxBatch = options.maxBatch ?? 64;
+    this.batcher = new MicroBatcher({ run: (images) => this.forward(images), maxBatch: options.maxBatch ?? 64 });
   }
 
   /** Initialises the backend (once per process) and loads the model. */
@@ -62,13 +55,7 @@ export class Classifier {
     if (!(pixels instanceof Float32Array) || pixels.length !== PIXELS) {
       return Promise.reject(new Error(`predict expects a Float32Array of ${PIXELS} pixels, got ${pixels?.length ?? typeof pixels}`));
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ pixels, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.batcher.add(pixels);
   }
 
   /**
@@ -87,27 +74,16 @@ export class Classifier {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const p of this.queue.splice(0)) p.reject(new ClassifierDisposedError('the classifier was disposed before the prediction ran'));
+    this.batcher.rejectPending(new ClassifierDisposedError('the classifier was disposed before the prediction ran'));
     this.model.dispose();
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    const batch = this.queue.splice(0, this.maxBatch);
-    if (this.queue.length > 0) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
-    if (batch.length === 0) return;
-    try {
-      const input = new Float32Array(batch.length * PIXELS);
-      batch.forEach((p, i) => input.set(p.pixels, i * PIXELS));
-      const probs = predictProbabilities(this.model, input, batch.length);
-      batch.forEach((p, i) => p.resolve(probs.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)));
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      for (const p of batch) p.reject(error);
-    }
+  /** One forward pass over a batch of images. */
+  private forward(images: Float32Array[]): Float32Array[] {
+    const input = new Float32Array(images.length * PIXELS);
+    images.forEach((pixels, i) => input.set(pixels, i * PIXELS));
+    const probs = predictProbabilities(this.model, input, images.length);
+    return images.map((_, i) => probs.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES));
   }
 }
 
