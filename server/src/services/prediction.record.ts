@@ -57,6 +57,13 @@ export function asStoredReal(value: number): number {
   return Number(single.toPrecision(9));
 }
 
+/** The probabilities and confidence of an answer as the `real` columns give them back. */
+export function asStoredAnswer(probabilities: ArrayLike<number>, digit: number): { probabilities: number[]; confidence: number } {
+  const stored = Array.from(probabilities, asStoredReal);
+  // float32 softmax can overshoot 1 by an ulp; the column is checked to [0,1].
+  return { probabilities: stored, confidence: Math.min(1, stored[digit]) };
+}
+
 /** @returns 784 values in [0,1] from stored bytes */
 export function dequantizePixels(bytes: Uint8Array): Float32Array {
   const pixels = new Float32Array(bytes.length);

@@ -10,8 +10,9 @@ import { Topic, type AppPubSub } from '../graphql/pubsub.js';
 import type { ClassifierService } from './classifier.service.js';
 import { toModelInput, type Drawing, type DrawingLimits } from './drawing-input.js';
 import { isUuid } from './model.service.js';
+import { PredictionWriter } from './prediction.writer.js';
 import {
-  asStoredReal,
+  asStoredAnswer,
   dequantizePixels,
   quantizePixels,
   toPayload,
@@ -24,9 +25,6 @@ function argmax(values: ArrayLike<number>): number {
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
 }
-
-/** float32 softmax can overshoot 1 by an ulp; the column is checked to [0,1]. */
-const confidenceOf = (probabilities: Float32Array, digit: number): number => Math.min(1, probabilities[digit]);
 
 /** The model's answer for one drawing, before it is stored or shown. */
 interface Inference {
@@ -83,13 +81,17 @@ export const fromRow = (row: PredictionRow): PredictionRecord => ({
 });
 
 export class PredictionService {
+  private readonly writer: PredictionWriter;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly classifier: ClassifierService,
     private readonly pubSub: AppPubSub,
     private readonly limits: DrawingLimits,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.writer = new PredictionWriter(dataSource);
+  }
 
   private get repository() {
     return this.dataSource.getRepository(PredictionEntity);
@@ -103,23 +105,7 @@ export class PredictionService {
    */
   async classify(drawing: Drawing, clientId: string | null): Promise<PredictionRecord> {
     const { kind, bytes, probabilities, digit, modelVersionId } = await this.#infer(drawing);
-    const result = await this.repository
-      .createQueryBuilder()
-      .insert()
-      .into(PredictionEntity)
-      .values({
-        modelVersionId,
-        clientId,
-        pixels: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-        probabilities: Array.from(probabilities),
-        digit,
-        confidence: confidenceOf(probabilities, digit),
-        inputKind: kind,
-      })
-      // The answer carries exactly what is stored (float4 rounding, the database's clock).
-      .returning('*')
-      .execute();
-    const record = fromRow((result.raw as PredictionRow[])[0]);
+    const record = await this.writer.write({ modelVersionId, clientId, pixels: bytes, probabilities, digit, inputKind: kind });
     this.pubSub.publish(Topic.PREDICTION_ADDED, toPayload(record));
     return record;
   }
@@ -133,14 +119,7 @@ export class PredictionService {
    */
   async preview(drawing: Drawing): Promise<PredictionPreviewRecord> {
     const { kind, bytes, probabilities, digit, modelVersionId } = await this.#infer(drawing);
-    return {
-      modelVersionId,
-      pixels: bytes,
-      probabilities: Array.from(probabilities, asStoredReal),
-      digit,
-      confidence: asStoredReal(confidenceOf(probabilities, digit)),
-      inputKind: kind,
-    };
+    return { modelVersionId, pixels: bytes, ...asStoredAnswer(probabilities, digit), digit, inputKind: kind };
   }
 
   /** The one path from a drawing to the model's answer, shared by classify and preview. */
