@@ -25,7 +25,7 @@ export class PredictionPreviewResolver {
 
   @FieldResolver(() => ModelVersion)
   async model(@Root() preview: PredictionPreview): Promise<ModelVersion> {
-    const version = await this.models.findById(preview.modelVersionId);
+    const version = await this.models.findByIdCached(preview.modelVersionId);
     // Model versions are never deleted; say so rather than answer null for a non-null field.
     if (!version) throw apiError(ErrorCode.INTERNAL_SERVER_ERROR, `model version ${preview.modelVersionId} is missing`);
     return toModelVersion(version);

@@ -51,7 +51,7 @@ export class PredictionResolver {
 
   @FieldResolver(() => ModelVersion)
   async model(@Root() prediction: Prediction): Promise<ModelVersion> {
-    const version = await this.models.findById(prediction.modelVersionId);
+    const version = await this.models.findByIdCached(prediction.modelVersionId);
     // The foreign key forbids this; say so rather than answer null for a non-null field.
     if (!version) throw apiError(ErrorCode.INTERNAL_SERVER_ERROR, `model version ${prediction.modelVersionId} is missing`);
     return toModelVersion(version);

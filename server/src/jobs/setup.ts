@@ -65,6 +65,10 @@ export async function startTrainingFeature(options: TrainingFeatureOptions): Pro
     const reloader = new ModelReloader(bus, classifier, logger.child({ component: 'model-reload' }));
     reloader.start();
     undo.push(() => reloader.stop());
+    // Activations elsewhere change two versions' status: read them afresh.
+    for (const unsubscribe of [bus.subscribe('modelActivated', () => models.forgetCached()), bus.onReconnect(() => models.forgetCached())]) {
+      undo.push(async () => unsubscribe());
+    }
     // An activation may have happened between loading the model at start and listening.
     await reloader.reload(null);
 

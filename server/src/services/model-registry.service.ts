@@ -132,7 +132,12 @@ export class ModelRegistryService {
         { field: 'id' },
       );
     }
-    await this.db.transaction((tx) => this.activateWithin(tx, id));
+    try {
+      await this.db.transaction((tx) => this.activateWithin(tx, id));
+    } finally {
+      // This process's readers see the change now, not when the notice comes back.
+      this.models.forgetCached();
+    }
     return (await this.models.findById(id)) as ModelVersionEntity;
   }
 }

@@ -25,7 +25,17 @@ export const isUuid = (value: string): boolean => UUID.test(value);
 const asRecord = (value: unknown): Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
+/** More cached versions than this (ids that stopped mattering) and the cache starts over. */
+const MAX_CACHED = 1000;
+
 export class ModelService {
+  /**
+   * Versions by id, as last read. A version changes only when one is
+   * activated, and every activation (here, or in any process through
+   * `modelActivated`) calls {@link forgetCached}.
+   */
+  private readonly cached = new Map<string, Promise<ModelVersionEntity | null>>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly logger: Logger,
@@ -42,6 +52,28 @@ export class ModelService {
 
   findById(id: string): Promise<ModelVersionEntity | null> {
     return isUuid(id) ? this.repository.findOneBy({ id }) : Promise.resolve(null);
+  }
+
+  /**
+   * {@link findById} through the cache: `Prediction.model` is asked for on
+   * nearly every answer, and versions are few and rarely change. The rows
+   * handed out are shared: read them, never change them.
+   */
+  findByIdCached(id: string): Promise<ModelVersionEntity | null> {
+    const known = this.cached.get(id);
+    if (known) return known;
+    if (this.cached.size >= MAX_CACHED) this.cached.clear();
+    const found = this.findById(id);
+    this.cached.set(id, found);
+    // Unknown ids and failed reads are not remembered.
+    const drop = () => this.cached.get(id) === found && this.cached.delete(id);
+    found.then((row) => row ?? drop(), drop);
+    return found;
+  }
+
+  /** Drops every cached version (call on any activation, and when activation notices may have been missed). */
+  forgetCached(): void {
+    this.cached.clear();
   }
 
   findActive(): Promise<ModelVersionEntity | null> {
@@ -72,10 +104,14 @@ export class ModelService {
 
   /** Makes `id` the one active version, retiring the previous one, in one transaction. */
   async activate(id: string): Promise<ModelVersionEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      await this.lockVersions(manager);
-      return this.activateIn(manager, id);
-    });
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        await this.lockVersions(manager);
+        return this.activateIn(manager, id);
+      });
+    } finally {
+      this.forgetCached();
+    }
   }
 
   /**
