@@ -17,7 +17,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, visit, type ASTNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { apiError, ErrorCode } from '../errors.js';
 import type { RateLimit } from '../http/rate-limit.js';
@@ -51,6 +51,64 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, var
   return getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: ESTIMATORS });
 }
 
+/** Argument names whose value scales a paged field's cost (see `pagedEstimator`). */
+const PAGE_ARGUMENTS = new Set(['first', 'limit']);
+
+/**
+ * The variables an operation's cost can depend on: those given to a page
+ * size, and those of `@skip`/`@include` (the cost leaves out skipped fields).
+ * Every other variable (a drawing's strokes, say) cannot change it.
+ */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (value: ASTNode) =>
+    visit(value, {
+      Variable(node) {
+        names.add(node.name.value);
+      },
+    });
+  visit(document, {
+    Directive(node) {
+      collect(node);
+    },
+    Argument(node) {
+      if (PAGE_ARGUMENTS.has(node.name.value)) collect(node.value);
+    },
+  });
+  return [...names].sort();
+}
+
+interface DocumentCosts {
+  variables: string[];
+  /** Cost by operation name and the values of `variables`. */
+  costs: Map<string, number>;
+}
+
+/** Costs already worked out, per parsed document (Apollo hands out the same object for the same query text). */
+const costCache = new WeakMap<DocumentNode, DocumentCosts>();
+/** Distinct page sizes remembered per document, at most. */
+const MAX_COSTS_PER_DOCUMENT = 64;
+
+/**
+ * {@link operationCost}, remembered per document and the variables the cost
+ * depends on: working it out coerces every variable, and a classify call's
+ * strokes are most of a request.
+ */
+function cachedOperationCost(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>, operationName?: string): number {
+  let entry = costCache.get(document);
+  if (!entry) {
+    entry = { variables: costVariables(document), costs: new Map() };
+    costCache.set(document, entry);
+  }
+  const key = JSON.stringify([operationName ?? null, entry.variables.map((name) => variables?.[name] ?? null)]);
+  const known = entry.costs.get(key);
+  if (known !== undefined) return known;
+  const cost = operationCost(schema, document, variables, operationName);
+  if (entry.costs.size >= MAX_COSTS_PER_DOCUMENT) entry.costs.clear();
+  entry.costs.set(key, cost);
+  return cost;
+}
+
 /** The QUERY_TOO_COMPLEX error, or undefined when the operation is within `maxCost`. */
 export function checkCost(
   schema: GraphQLSchema,
@@ -61,7 +119,7 @@ export function checkCost(
 ): GraphQLError | undefined {
   let cost: number;
   try {
-    cost = operationCost(schema, document, variables ?? undefined, operationName ?? undefined);
+    cost = cachedOperationCost(schema, document, variables ?? undefined, operationName ?? undefined);
   } catch (error) {
     // Bad variables or an unknown operation name: graphql's own validation and execution say what is wrong.
     if (error instanceof GraphQLError) return undefined;
