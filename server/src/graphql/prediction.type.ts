@@ -30,10 +30,15 @@ export class Prediction {
   @Field(() => Int, { nullable: true, description: 'The true digit, once someone labelled the drawing.' })
   label!: number | null;
 
+  /** 784 bytes, ink 255, as stored; turned into floats only when `pixels` is asked for. */
+  pixelBytes!: Uint8Array;
+
   @Field(() => [Float], {
     description: 'The 28x28 input the model saw: 784 values in [0,1], row-major, white ink (1) on black (0).',
   })
-  pixels!: number[];
+  get pixels(): number[] {
+    return Array.from(this.pixelBytes, (byte) => byte / 255);
+  }
 
   @Field(() => InputKindValue)
   inputKind!: InputKind;
@@ -61,7 +66,7 @@ export function toPrediction(record: PredictionRecord): Prediction {
     confidence: record.confidence,
     probabilities: record.probabilities,
     label: record.label,
-    pixels: Array.from(record.pixels, (byte) => byte / 255),
+    pixelBytes: record.pixels,
     inputKind: record.inputKind,
     modelVersionId: record.modelVersionId,
     clientId: record.clientId,

@@ -41,6 +41,8 @@ export interface AppOptions {
 /** Mounts everything on `app` (created first because the HTTP server needs it before Apollo starts). */
 export function mountRoutes(app: Express, options: AppOptions): void {
   app.disable('x-powered-by');
+  // Express would hash every response body for an ETag; GraphQL POSTs are never revalidated.
+  app.set('etag', false);
   const trust = compileTrust(options.trustProxy);
   app.set('trust proxy', trust);
   if (options.metrics) app.use(httpMetrics(options.metrics));
