@@ -35,6 +35,8 @@ export interface Config {
   readonly nodeEnv: (typeof NODE_ENVS)[number];
   /** TensorFlow.js backend: `auto` prefers tfjs-node when installed, else wasm. @default 'auto' */
   readonly tfBackend: (typeof TF_BACKENDS)[number];
+  /** Run classify's forward passes in a worker thread, beside the request thread instead of on it. @default true */
+  readonly inferenceThread: boolean;
   /** Largest accepted HTTP request body, in bytes. @default 4_194_304 // 4 MiB */
   readonly bodyLimit: number;
   /** Largest accepted image, in bytes after base64 decoding. @default 2_097_152 // 2 MiB */
@@ -206,6 +208,7 @@ function envSchema(cwd: string) {
     LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     NODE_ENV: oneOf('NODE_ENV', NODE_ENVS, 'development'),
     TF_BACKEND: oneOf('TF_BACKEND', TF_BACKENDS, 'auto'),
+    INFERENCE_THREAD: oneOf('INFERENCE_THREAD', ['true', 'false'] as const, 'true'),
     BODY_LIMIT: integer('BODY_LIMIT', 1024, 100 * 1024 * 1024, 4 * 1024 * 1024, ' (bytes)'),
     MAX_IMAGE_BYTES: integer('MAX_IMAGE_BYTES', 1024, 50 * 1024 * 1024, 2 * 1024 * 1024, ' (bytes)'),
     // Preprocessing has hard limits of its own; the configured ones may only be lower.
@@ -257,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     tfBackend: e.TF_BACKEND,
+    inferenceThread: e.INFERENCE_THREAD === 'true',
     bodyLimit: e.BODY_LIMIT,
     maxImageBytes: e.MAX_IMAGE_BYTES,
     maxImageSide: e.MAX_IMAGE_SIDE,

@@ -145,13 +145,17 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     undo.push(() => db.close());
 
     const models = new ModelService(db.dataSource, logger);
-    const classifier = new ClassifierService(models, logger);
+    const classifier = new ClassifierService(models, logger, { thread: config.inferenceThread, backend: config.tfBackend });
     undo.push(() => classifier.dispose());
     await prepareModel(models, classifier, config, logger);
     const training = await startTrainingFeature({ config, logger, dataSource: db.dataSource, models, classifier });
     undo.push(() => training.close());
 
-    const metrics = new AppMetrics({ db: db.dataSource, activeModelVersion: () => classifier.activeVersion?.version });
+    const metrics = new AppMetrics({
+      db: db.dataSource,
+      activeModelVersion: () => classifier.activeVersion?.version,
+      threadMemory: () => classifier.threadMemory,
+    });
     // predictionAdded / predictionLabeled through Postgres NOTIFY: subscribers on any instance see every instance's.
     const transport = await startPredictionTransport({
       connectionString: db.url,
@@ -172,7 +176,7 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
       pubSub,
     });
     training.bindSchema(schema);
-    instrumentSchema(schema, metrics, { versionOf: cachedVersionLookup((id) => models.findById(id)) });
+    instrumentSchema(schema, metrics, { versionOf: cachedVersionLookup((id) => models.findByIdCached(id)) });
     // After the metrics hooks, so a refused call is counted as limited, not as a classify.
     const pool = (db.dataSource.driver as unknown as { master: unknown }).master;
     const onLimited = (name: string) => metrics.rateLimited.inc({ limit: name });

@@ -29,6 +29,8 @@ export interface MetricsOptions {
   db?: Queryable;
   /** The version number of the model answering `classify`, if any. */
   activeModelVersion?: () => number | undefined;
+  /** Live tensors and bytes in other threads of this process (inference), added to `mnist_tfjs_*`. */
+  threadMemory?: () => { numTensors: number; numBytes: number };
   /** Extra labels on every series (e.g. `{ instance: 'api-1' }`); Prometheus usually adds its own. */
   defaultLabels?: Record<string, string>;
 }
@@ -98,18 +100,18 @@ export class AppMetrics {
 
     new Gauge({
       name: 'mnist_tfjs_tensors',
-      help: 'Live TensorFlow.js tensors in this process; a steady rise means a leak.',
+      help: 'Live TensorFlow.js tensors in this process (its inference thread included); a steady rise means a leak.',
       registers: [this.registry],
       collect() {
-        this.set(tf.memory().numTensors);
+        this.set(tf.memory().numTensors + (options.threadMemory?.().numTensors ?? 0));
       },
     });
     new Gauge({
       name: 'mnist_tfjs_bytes',
-      help: 'Bytes held by live TensorFlow.js tensors.',
+      help: 'Bytes held by live TensorFlow.js tensors (its inference thread included).',
       registers: [this.registry],
       collect() {
-        this.set(tf.memory().numBytes);
+        this.set(tf.memory().numBytes + (options.threadMemory?.().numBytes ?? 0));
       },
     });
     const activeVersion = options.activeModelVersion;

@@ -5,12 +5,29 @@
 import type { ModelVersionEntity } from '../db/entities/model-version.entity.js';
 import { apiError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { ModelArtifacts } from '../ml/artifacts.js';
+import type { BackendChoice } from '../ml/backend.js';
 import { Classifier } from '../ml/classifier.js';
+import { InferenceThread } from '../ml/inference-thread.js';
+import type { ThreadMemory } from '../ml/inference.worker.js';
 import type { ModelService } from './model.service.js';
+
+/** What answers for a loaded version: a {@link Classifier} here, or one in an {@link InferenceThread}. */
+interface Predictor {
+  predict(pixels: Float32Array): Promise<Float32Array>;
+  dispose(): void;
+}
+
+export interface ClassifierServiceOptions {
+  /** Run forward passes in a worker thread (INFERENCE_THREAD). @default false */
+  thread?: boolean;
+  /** The thread's backend (TF_BACKEND). @default 'auto' */
+  backend?: BackendChoice;
+}
 
 interface Loaded {
   version: ModelVersionEntity;
-  classifier: Classifier;
+  classifier: Predictor;
   /** Predictions under way; a replaced classifier is disposed once this drops to 0. */
   inFlight: number;
   retired: boolean;
@@ -25,10 +42,24 @@ export interface ClassifierOutput {
 export class ClassifierService {
   private loaded: Loaded | undefined;
 
+  /** Live tensors of inference threads, as each last reported. */
+  private readonly threads = new Set<InferenceThread>();
+
   constructor(
     private readonly models: ModelService,
     private readonly logger: Logger,
+    private readonly options: ClassifierServiceOptions = {},
   ) {}
+
+  /** Live TensorFlow.js tensors and their bytes in inference threads (this thread's are `tf.memory()`'s). */
+  get threadMemory(): ThreadMemory {
+    const total = { numTensors: 0, numBytes: 0 };
+    for (const { memory } of this.threads) {
+      total.numTensors += memory.numTensors;
+      total.numBytes += memory.numBytes;
+    }
+    return total;
+  }
 
   /** True once a model can answer. */
   get ready(): boolean {
@@ -51,7 +82,7 @@ export class ClassifierService {
     if (!version) return undefined;
     if (this.loaded?.version.id === version.id) return version;
     const started = performance.now();
-    const classifier = await Classifier.fromArtifacts(await this.models.loadArtifacts(version.id));
+    const classifier = await this.load(await this.models.loadArtifacts(version.id));
     const previous = this.loaded;
     this.loaded = { version, classifier, inFlight: 0, retired: false };
     if (previous) this.retire(previous);
@@ -79,6 +110,22 @@ export class ClassifierService {
       loaded.inFlight--;
       if (loaded.retired && loaded.inFlight === 0) loaded.classifier.dispose();
     }
+  }
+
+  private async load(artifacts: ModelArtifacts): Promise<Predictor> {
+    if (!this.options.thread) return Classifier.fromArtifacts(artifacts);
+    const thread = await InferenceThread.start(artifacts, {
+      backend: this.options.backend,
+      onRestart: (error) => this.logger.error({ err: error }, 'the inference thread died; starting another'),
+    });
+    this.threads.add(thread);
+    return {
+      predict: (pixels) => thread.predict(pixels),
+      dispose: () => {
+        this.threads.delete(thread);
+        thread.dispose();
+      },
+    };
   }
 
   /** @throws GraphQLError MODEL_NOT_READY when no model is loaded */
