@@ -3,7 +3,9 @@
  * - in-process: `Classifier.predict` of the committed model, one call at a
  *   time (the single-request rate) and 32 calls in flight (micro-batched);
  * - HTTP: `classify` with strokes through the compiled API on loopback, with
- *   preprocessing and the row stored in Postgres, at 1 and at 32 clients.
+ *   preprocessing and the row stored in Postgres, at 1 and at 32 clients,
+ *   asking what the Draw page asks for; then at 32 clients asking for every
+ *   field, the 784 pixels included.
  * The figure that matters is the ratio: HTTP req/s at 32 clients against the
  * in-process single-call predict rate.
  *
@@ -12,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Classifier } from '../server/src/ml/classifier.js';
 import { readArtifactsDir } from '../server/src/ml/artifacts.js';
+import { CLASSIFY } from '../test/helpers/drawings.js';
 import { formatLoadReport, runClassifyLoad } from '../test/helpers/load.js';
 
 const durationS = Number(process.env.CLASSIFY_DURATION_S ?? 15);
@@ -43,9 +46,14 @@ const batched = await predictRate(classifier, 32, 5);
 classifier.dispose();
 console.log(`in-process predict (${tf.getBackend()}): ${single.toFixed(0)}/s one at a time (${(1000 / single).toFixed(2)} ms each), ${batched.toFixed(0)}/s with 32 in flight`);
 
-for (const connections of [1, 32]) {
-  const report = await runClassifyLoad({ connections, durationS, env: { DEFAULT_MODEL_DIR: modelDir } });
-  console.log(`\nHTTP classify, ${connections} client(s):`);
+const runs = [
+  { connections: 1, what: "the Draw page's fields" },
+  { connections: 32, what: "the Draw page's fields" },
+  { connections: 32, what: 'every field, pixels included', query: CLASSIFY },
+];
+for (const { connections, what, query } of runs) {
+  const report = await runClassifyLoad({ connections, durationS, query, env: { DEFAULT_MODEL_DIR: modelDir } });
+  console.log(`\nHTTP classify, ${connections} client(s), ${what}:`);
   console.log(formatLoadReport(report));
   console.log(`ratio to in-process single-call predict rate: ${((report.throughput / single) * 100).toFixed(0)}%`);
 }

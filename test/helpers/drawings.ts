@@ -54,6 +54,26 @@ export const CLASSIFY = /* GraphQL */ `
   }
 `;
 
+/**
+ * The classify the Draw page sends for a finished drawing (the operation of
+ * `client/src/lib/graphql/operations/draw.ts`; `test/app-operations.test.ts`
+ * checks they stay the same): what load measurements should send.
+ */
+export const APP_CLASSIFY = /* GraphQL */ `
+  mutation Classify($input: DrawingInput!) {
+    classify(input: $input) {
+      id
+      digit
+      confidence
+      probabilities
+      model {
+        id
+        version
+      }
+    }
+  }
+`;
+
 export interface ClassifyResult {
   classify: {
     id: string;

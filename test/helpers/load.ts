@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { withTestDatabase } from './database.js';
-import { CLASSIFY, SEVEN_STROKES } from './drawings.js';
+import { APP_CLASSIFY, SEVEN_STROKES } from './drawings.js';
 import { createUntrainedModelDir } from './model.js';
 import { API_ENTRY } from './processes.js';
 import { sampleValue, scrape } from './prometheus.js';
@@ -16,6 +16,8 @@ import { sampleValue, scrape } from './prometheus.js';
 export interface LoadOptions {
   connections: number;
   durationS: number;
+  /** The classify operation sent. @default APP_CLASSIFY, the Draw page's */
+  query?: string;
   /** Extra environment for the API process. */
   env?: Record<string, string>;
 }
@@ -77,7 +79,7 @@ export async function runClassifyLoad(options: LoadOptions): Promise<LoadReport>
     throw error;
   });
   try {
-    const body = JSON.stringify({ query: CLASSIFY, variables: { input: SEVEN_STROKES } });
+    const body = JSON.stringify({ query: options.query ?? APP_CLASSIFY, variables: { input: SEVEN_STROKES } });
     const request = { method: 'POST' as const, headers: { 'content-type': 'application/json', 'x-client-id': 'load-test-client' }, body };
     // Warm up: the first calls compile wasm kernels and fill the pool.
     await autocannon({ url: `${api.url}/graphql`, connections: 4, amount: 50, ...request });
