@@ -240,6 +240,13 @@ describe('retraining over GraphQL', () => {
       .models;
     const first = versions.find((v) => v.version === 1)!;
     assert.equal(first.status, 'RETIRED');
+    // The earlier tests' promotion reloads the model in the background: wait until this
+    // instance answers with the active version, so its announcement is not taken for ours.
+    const active = versions.find((v) => v.status === 'ACTIVE')!;
+    const deadline = Date.now() + 15_000;
+    const answering = async () => ((await (await fetch(`${server.url}/healthz`)).json()) as { model?: number }).model;
+    while ((await answering()) !== active.version && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await answering(), active.version, 'the server switched to the promoted version');
     const activations = await subscribe<{ modelActivated: { id: string; version: number; status: string } }>(server.wsUrl, MODEL_ACTIVATED);
     try {
       const response = await gql<{ activateModel: { id: string; status: string } }>(`mutation($id: ID!) { activateModel(id: $id) { id status } }`, {
