@@ -18,6 +18,12 @@ export interface LoadOptions {
   durationS: number;
   /** The classify operation sent. @default APP_CLASSIFY, the Draw page's */
   query?: string;
+  /**
+   * More runs of `durationS` on the same server after the measured one, each
+   * followed by a reading of its memory: a soak, to see memory level off.
+   * @default 0
+   */
+  soakRounds?: number;
   /** Extra environment for the API process. */
   env?: Record<string, string>;
 }
@@ -57,6 +63,8 @@ export interface LoadReport {
   stored: number;
   /** Histogram of the server's own classify timing over the run: mean seconds. */
   serverClassifyMeanMs: number;
+  /** The soak rounds after the measured run: each one's throughput, p99 and the server's state after it. */
+  soak: Array<{ throughput: number; p99: number; errors: number; after: ServerState }>;
 }
 
 export async function runClassifyLoad(options: LoadOptions): Promise<LoadReport> {
@@ -102,11 +110,19 @@ export async function runClassifyLoad(options: LoadOptions): Promise<LoadReport>
     };
     const before = await state();
     const timeBefore = await classifyTime();
-    const result = await autocannon({ url: `${api.url}/graphql`, connections: options.connections, duration: options.durationS, timeout: 30, ...request });
+    const run = () => autocannon({ url: `${api.url}/graphql`, connections: options.connections, duration: options.durationS, timeout: 30, ...request });
     // Let the last responses' rows and metrics settle.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+    const result = await run();
+    await settle();
     const after = await state();
     const timeAfter = await classifyTime();
+    const soak: LoadReport['soak'] = [];
+    for (let round = 0; round < (options.soakRounds ?? 0); round++) {
+      const more = await run();
+      await settle();
+      soak.push({ throughput: more.requests.average, p99: more.latency.p99, errors: more.errors + more.timeouts + more.non2xx, after: await state() });
+    }
     return {
       connections: options.connections,
       durationS: options.durationS,
@@ -124,6 +140,7 @@ export async function runClassifyLoad(options: LoadOptions): Promise<LoadReport>
       after,
       stored: after.rows - before.rows,
       serverClassifyMeanMs: ((timeAfter.sum - timeBefore.sum) / Math.max(1, timeAfter.count - timeBefore.count)) * 1000,
+      soak,
     };
   } finally {
     await api.stop();
@@ -184,5 +201,10 @@ export function formatLoadReport(r: LoadReport): string {
     `  rows stored: ${r.stored} for ${r.ok} answered and ${r.sent} sent (${everyAnswerStored(r) ? 'every answered classify stored; the rest were in flight at the end' : 'MISMATCH'})`,
     `  server RSS ${mib(r.before.rssBytes)} -> ${mib(r.after.rssBytes)}; heap used ${mib(r.before.heapUsedBytes)} -> ${mib(r.after.heapUsedBytes)}`,
     `  tfjs tensors ${r.before.tensors} -> ${r.after.tensors}`,
+    ...r.soak.map(
+      (round, i) =>
+        `  soak round ${i + 1} (${r.durationS} s more): ${round.throughput.toFixed(1)} req/s, p99 ${round.p99} ms, ${round.errors} errors; ` +
+        `then RSS ${mib(round.after.rssBytes)}, heap used ${mib(round.after.heapUsedBytes)}, tensors ${round.after.tensors}`,
+    ),
   ].join('\n');
 }
