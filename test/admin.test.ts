@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { ConfigError } from '../server/src/config.js';
 import { startServer } from '../server/src/main.js';
 import { errorCodes } from './helpers/graphql.js';
+import { subscribe } from './helpers/graphql-ws.js';
 import { assertNoOpenHandles } from './helpers/handles.js';
 import { classifyAs } from './helpers/predictions.js';
 import { API_ENTRY } from './helpers/processes.js';
@@ -58,6 +59,46 @@ describe('admin operations with ADMIN_TOKEN set', () => {
     const response = await server.graphql(CANCEL, { id: NO_SUCH_ID }, bearer(`${TOKEN}-wrong`));
     assert.deepEqual(errorCodes(response), ['UNAUTHENTICATED']);
     assert.match(response.errors![0].message, /the token sent is not it/);
+  });
+
+  test("a visitor's live feeds carry only its own drawings, the token holder's everyone's", async () => {
+    type Added = { predictionAdded: { id: string; mine: boolean } };
+    type Labeled = { predictionLabeled: { id: string; label: number | null; mine: boolean } };
+    const ADDED = 'subscription { predictionAdded { id mine } }';
+    const LABELED = 'subscription { predictionLabeled { id label mine } }';
+    const LABEL = 'mutation($id: ID!, $label: Int!) { labelPrediction(id: $id, label: $label) { id } }';
+    const visitor = { connectionParams: { clientId: 'feed-visitor-1' } };
+    const admin = { connectionParams: { clientId: 'feed-admin-1', adminToken: TOKEN } };
+    const feeds = {
+      visitorAdded: await subscribe<Added>(server.wsUrl, ADDED, visitor),
+      visitorLabeled: await subscribe<Labeled>(server.wsUrl, LABELED, visitor),
+      adminAdded: await subscribe<Added>(server.wsUrl, ADDED, admin),
+      adminLabeled: await subscribe<Labeled>(server.wsUrl, LABELED, admin),
+    };
+    try {
+      // The other visitor's drawing comes first: a feed that carried it would show it first.
+      const other = await classifyAs(server, 'feed-visitor-2');
+      const own = await classifyAs(server, 'feed-visitor-1');
+      for (const [id, clientId] of [[other, 'feed-visitor-2'], [own, 'feed-visitor-1']]) {
+        const labelled = await server.graphql(LABEL, { id, label: 1 }, { headers: { 'x-client-id': clientId } });
+        assert.equal(labelled.errors, undefined, JSON.stringify(labelled.errors));
+      }
+      assert.deepEqual({ ...(await feeds.visitorAdded.next()).data!.predictionAdded }, { id: own, mine: true });
+      assert.deepEqual({ ...(await feeds.visitorLabeled.next()).data!.predictionLabeled }, { id: own, label: 1, mine: true });
+      assert.deepEqual(
+        [{ ...(await feeds.adminAdded.next()).data!.predictionAdded }, { ...(await feeds.adminAdded.next()).data!.predictionAdded }],
+        [
+          { id: other, mine: true },
+          { id: own, mine: true },
+        ],
+      );
+      assert.deepEqual(
+        [(await feeds.adminLabeled.next()).data!.predictionLabeled.id, (await feeds.adminLabeled.next()).data!.predictionLabeled.id],
+        [other, own],
+      );
+    } finally {
+      await Promise.all(Object.values(feeds).map((feed) => feed.close()));
+    }
   });
 
   test('let the token through to the operation itself', async () => {

@@ -156,7 +156,7 @@ describe('anonymous client ids and ownership', () => {
     }
   });
 
-  test('the predictionAdded feed carries every client\'s predictions, each telling whether it is the subscriber\'s', async () => {
+  test("without ADMIN_TOKEN a loopback subscriber is the admin: its predictionAdded feed carries every client's predictions, each telling whether it is its own", async () => {
     const feed = await subscribe<{ predictionAdded: { id: string; mine: boolean } }>(
       server.wsUrl,
       'subscription { predictionAdded { id mine } }',

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
-import { owns } from '../services/access.js';
+import { mayWatch, owns } from '../services/access.js';
 import type { LabelService } from '../services/label.service.js';
 import { fromPayload } from '../services/prediction.record.js';
 import type { Context } from './context.js';
@@ -40,10 +40,10 @@ export class LabelResolver {
   @Subscription(() => Prediction, {
     topics: Topic.PREDICTION_LABELED,
     filter: ({ payload, args, context }: { payload: PredictionAddedPayload; args: { mine?: boolean | null }; context: Context }) =>
-      !args.mine || owns(context, payload.clientId),
+      args.mine ? owns(context, payload.clientId) : mayWatch(context, payload.clientId),
     description:
-      "A prediction's label was set, changed or cleared (`label` null), by any client; with `mine: true` only the caller's own " +
-      '(nothing for a caller without a client id).',
+      "A label of the caller's predictions was set, changed or cleared (`label` null); an admin (the token, or loopback when " +
+      "no ADMIN_TOKEN is set) hears every client's unless `mine: true` (nothing for a caller without a client id).",
   })
   predictionLabeled(
     @Root() payload: PredictionAddedPayload,

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { apiError, ErrorCode } from '../errors.js';
-import { owns } from '../services/access.js';
+import { mayWatch, owns } from '../services/access.js';
 import type { ModelService } from '../services/model.service.js';
 import { fromPayload } from '../services/prediction.record.js';
 import type { PredictionService } from '../services/prediction.service.js';
@@ -38,7 +38,10 @@ export class PredictionResolver {
 
   @Subscription(() => Prediction, {
     topics: Topic.PREDICTION_ADDED,
-    description: "Every client's predictions, once stored (the live feed); `mine` tells the caller's own.",
+    filter: ({ payload, context }: { payload: PredictionAddedPayload; context: Context }) => mayWatch(context, payload.clientId),
+    description:
+      "The caller's predictions, once stored (every client's for an admin: with the token, or from loopback when no " +
+      "ADMIN_TOKEN is set); `mine` tells the caller's own.",
   })
   predictionAdded(@Root() payload: PredictionAddedPayload): Prediction {
     return toPrediction(fromPayload(payload));

@@ -24,6 +24,16 @@ export function owns(viewer: Viewer, ownerClientId: string | null): boolean {
 }
 
 /**
+ * Whether a subscriber may be sent an event about a drawing of
+ * `ownerClientId`: its owner, and whoever may run admin operations (the
+ * token, or loopback when no ADMIN_TOKEN is set). A visitor's drawing is
+ * nobody else's to watch.
+ */
+export function mayWatch(viewer: Viewer & { admin: { granted: boolean } }, ownerClientId: string | null): boolean {
+  return viewer.admin.granted || owns(viewer, ownerClientId);
+}
+
+/**
  * A SQL condition keeping the rows `viewer` owns, on `column` (e.g.
  * `p.client_id`); any value it needs is appended to `params` and referenced
  * as `$n`.
