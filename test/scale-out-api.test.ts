@@ -45,23 +45,25 @@ describe('two API processes on one database, without workers', () => {
     await assertNoOpenHandles();
   });
 
-  test('a subscriber on either API sees the predictions classified on the other, once each, with `mine` of its own caller', async () => {
-    const onA = await subscribe<Added>(apiA.wsUrl, ADDED, { connectionParams: { clientId: 'watcher-on-a' } });
+  test('a subscriber on either API sees the predictions classified on the other, once each: its own, or every one for an admin', async () => {
+    const onA = await subscribe<Added>(apiA.wsUrl, ADDED, { connectionParams: { clientId: 'watcher-on-a', adminToken: TOKEN } });
     const onB = await subscribe<Added>(apiB.wsUrl, ADDED, { connectionParams: { clientId: 'drawer-00001' } });
     try {
       const fromB = await graphql<ClassifyResult>(apiB.url, CLASSIFY, { input: { pixels: onePixels() } }, { headers: { 'x-client-id': 'drawer-00001' } });
       assert.equal(fromB.errors, undefined, JSON.stringify(fromB.errors));
       const fromA = await graphql<ClassifyResult>(apiA.url, CLASSIFY, { input: { pixels: onePixels() } });
-      for (const [subscription, mineOfFirst] of [
-        [onA, false],
-        [onB, true],
+      // The admin on A hears both, in order; the drawer on B only its own.
+      for (const [subscription, expected] of [
+        [onA, [fromB.data!.classify.id, fromA.data!.classify.id]],
+        [onB, [fromB.data!.classify.id]],
       ] as const) {
-        const first = await subscription.next(10_000);
-        assert.equal(first.data?.predictionAdded.id, fromB.data!.classify.id);
-        assert.equal(first.data?.predictionAdded.mine, mineOfFirst);
-        assert.equal(first.data?.predictionAdded.model.version, 1);
-        assert.equal((await subscription.next(10_000)).data?.predictionAdded.id, fromA.data!.classify.id);
-        await assert.rejects(subscription.next(500), /no subscription result/, 'each prediction arrives once');
+        for (const id of expected) {
+          const event = await subscription.next(10_000);
+          assert.equal(event.data?.predictionAdded.id, id);
+          assert.equal(event.data?.predictionAdded.mine, true);
+          assert.equal(event.data?.predictionAdded.model.version, 1);
+        }
+        await assert.rejects(subscription.next(500), /no subscription result/, 'each prediction arrives once, and no one else\'s');
       }
     } finally {
       await Promise.all([onA.close(), onB.close()]);
@@ -71,7 +73,7 @@ describe('two API processes on one database, without workers', () => {
   test('a label set through one API reaches predictionLabeled subscribers of the other', async () => {
     const as = { headers: { 'x-client-id': 'labeller-0001' } };
     const classified = await graphql<ClassifyResult>(apiA.url, CLASSIFY, { input: { pixels: onePixels() } }, as);
-    const onB = await subscribe<{ predictionLabeled: { id: string; label: number } }>(apiB.wsUrl, LABELED);
+    const onB = await subscribe<{ predictionLabeled: { id: string; label: number } }>(apiB.wsUrl, LABELED, { connectionParams: { clientId: 'labeller-0001' } });
     try {
       const labelled = await graphql(apiA.url, LABEL, { id: classified.data!.classify.id, label: 7 }, as);
       assert.equal(labelled.errors, undefined, JSON.stringify(labelled.errors));
