@@ -1,8 +1,9 @@
 /**
  * The Train and Models pages in a real Chromium against the real server with
- * its training worker: the form's validation, a tiny training job watched
- * live to the end, the new version on the Models page with its evaluation
- * (confusion-matrix examples, curves), and cancelling a running job.
+ * its training worker: the form's two starts (fine-tune or fresh weights)
+ * and its validation, a tiny training job watched live to the end, its new
+ * version on the Models page with its evaluation (confusion-matrix examples,
+ * curves), a fine-tune of that version, and cancelling a running job.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../server/src/config.js';
+import { TRAINING_PARAM_DEFAULTS, WARM_START_DEFAULTS } from '../../server/src/services/training-params.js';
 import { assertNoOpenHandles } from '../helpers/handles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchChromium, openPage, saveScreenshot, type OpenedPage, waitUntilLive } from './harness.js';
@@ -53,19 +55,40 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
     return (await monitor().getAttribute('data-phase')) ?? '';
   }
 
+  test("the form fine-tunes the active version with the server's warm-start recipe, or trains fresh weights with the fresh one", async () => {
+    await page.goto(`${server.url}/train`);
+    await waitUntilLive(page);
+    const fineTune = page.getByRole('radio', { name: /^Fine-tune v1/ });
+    const fresh = page.getByRole('radio', { name: /^Fresh weights/ });
+    await fineTune.and(page.locator(':checked')).waitFor();
+    const value = (label: string) => page.getByLabel(label, { exact: true }).inputValue();
+    assert.equal(await value('Epochs'), String(WARM_START_DEFAULTS.epochs));
+    assert.equal(await value('Learning rate'), String(WARM_START_DEFAULTS.learningRate));
+    await fresh.check();
+    assert.equal(await value('Epochs'), String(TRAINING_PARAM_DEFAULTS.epochs));
+    assert.equal(await value('Learning rate'), String(TRAINING_PARAM_DEFAULTS.learningRate));
+    assert.equal(await value('Batch size'), String(TRAINING_PARAM_DEFAULTS.batchSize));
+    assert.equal(await value('MNIST digits'), String(TRAINING_PARAM_DEFAULTS.mnistLimit));
+    assert.equal(await value('Drawing weight'), String(TRAINING_PARAM_DEFAULTS.userSampleWeight));
+    // A value typed in stays when the start changes; a default follows it.
+    await page.getByLabel('Epochs').fill('5');
+    await fineTune.check();
+    assert.equal(await value('Epochs'), '5');
+    assert.equal(await value('Learning rate'), String(WARM_START_DEFAULTS.learningRate));
+  });
+
   test('refuses out-of-range parameters in the form, saying which and why, before asking the server', async () => {
     await page.goto(`${server.url}/train`);
     await waitUntilLive(page);
     await page.getByText('No training jobs yet.').waitFor();
     const epochs = page.getByLabel('Epochs');
-    assert.equal(await epochs.inputValue(), '2', 'the default is filled in');
     await epochs.fill('0');
     await epochs.blur();
     await page.getByText('Epochs must be from 1 to 50; 0 is not.').waitFor();
     assert.equal(await epochs.getAttribute('aria-invalid'), 'true');
     await page.getByLabel('Learning rate').fill('');
     await page.getByRole('button', { name: 'Start training' }).click();
-    await page.getByText('Learning rate is needed (the default is 0.004).').waitFor();
+    await page.getByText(`Learning rate is needed (the default is ${WARM_START_DEFAULTS.learningRate}).`).waitFor();
     assert.equal(await page.evaluate('document.activeElement.id'), 'train-epochs', 'the first wrong field takes the focus');
     const jobs = await server.db.query('SELECT 1 FROM training_jobs');
     assert.equal(jobs.length, 0, 'nothing was sent');
@@ -74,6 +97,8 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
   test('a tiny job runs live to its end, and its version shows on the Models page with examples of its mistakes', async () => {
     await page.goto(`${server.url}/train`);
     await waitUntilLive(page);
+    // From fresh weights: the test's active model is untrained, so the new version beats it and takes over.
+    await page.getByRole('radio', { name: /^Fresh weights/ }).check();
     await page.getByLabel('Epochs').fill('1');
     await page.getByLabel('Batch size').fill('50');
     await page.getByLabel('MNIST digits').fill('500');
@@ -157,6 +182,25 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
         }
       }
     }
+  });
+
+  test('a fine-tune starts from the weights of the version active when it starts, and says so in the job list', async () => {
+    const [{ id: activeId }] = await server.db.query<{ id: string }>("SELECT id FROM model_versions WHERE status = 'active'");
+    await page.goto(`${server.url}/train`);
+    await waitUntilLive(page);
+    await page.getByRole('radio', { name: /^Fine-tune v2/ }).and(page.locator(':checked')).waitFor();
+    await page.getByLabel('MNIST digits').fill('500');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.waitForURL(/\?job=/);
+    assert.equal(await waitForPhase(['COMPLETED', 'FAILED', 'CANCELLED'], 240_000), 'COMPLETED');
+    await page.getByTestId('job-row').first().filter({ hasText: /Completed/ }).filter({ hasText: /fine-tune/ }).waitFor();
+    const [job] = await server.db.query<{ params: Record<string, unknown>; lineage: Record<string, unknown> }>(
+      'SELECT j.params, v.lineage FROM training_jobs j JOIN model_versions v ON v.id = j.model_version_id ORDER BY j.created_at DESC LIMIT 1',
+    );
+    assert.equal(job?.params.warmStart, true);
+    assert.equal(job?.params.learningRate, WARM_START_DEFAULTS.learningRate);
+    assert.equal(job?.params.epochs, WARM_START_DEFAULTS.epochs);
+    assert.equal(job?.lineage.warmStartFrom, activeId, 'the weights it started from are those of the version active then');
   });
 
   test('a running job can be cancelled from its progress panel', async () => {

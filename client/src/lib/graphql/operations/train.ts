@@ -20,6 +20,7 @@ export const TrainingJobsQuery = graphql(`
         userSampleWeight
         augment
         seed
+        warmStart
       }
       modelVersion {
         id
@@ -27,6 +28,16 @@ export const TrainingJobsQuery = graphql(`
         status
         testAccuracy
       }
+    }
+  }
+`);
+
+/** The version a fine-tune would start from. */
+export const TrainActiveModelQuery = graphql(`
+  query TrainActiveModel {
+    activeModel {
+      id
+      version
     }
   }
 `);
