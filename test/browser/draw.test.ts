@@ -4,10 +4,9 @@
  * stored once, undo/redo, clear and labelling from the keyboard.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { assertNoOpenHandles } from '../helpers/handles.js';
-import { drawStroke, launchChromium, nextFrames, openPage, saveScreenshot, SEVEN, startApp, type App, type OpenedPage, waitUntilLive } from './harness.js';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { drawStroke, nextFrames, saveScreenshot, SEVEN, startApp, waitUntilLive } from './harness.js';
+import { usePagePerTest } from './suite.js';
 
 /** A GraphQL request the page sent over HTTP, and what came back. */
 interface Exchange {
@@ -38,31 +37,15 @@ interface Row {
 const barTexts = (probabilities: number[]) => probabilities.map((p, digit) => `Digit${digit}:${p < 0.001 ? '<0.1' : (p * 100).toFixed(1)}%`);
 
 describe('Draw page', { timeout: 180_000 }, () => {
-  let app: App;
-  let browser: Browser;
-  let opened: OpenedPage;
-  let page: Page;
+  const suite = usePagePerTest(() => startApp());
   let exchanges: Exchange[];
   /** GraphQL requests sent as GET (the server's CSRF prevention refuses them). */
   let gets: string[];
 
-  before(async () => {
-    app = await startApp();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await assertNoOpenHandles();
-  });
-
   beforeEach(async () => {
-    opened = await openPage(browser);
-    page = opened.page;
     exchanges = [];
     gets = [];
-    page.on('request', (request) => {
+    suite.page.on('request', (request) => {
       if (!request.url().split('?')[0]!.endsWith('/graphql') || request.resourceType() !== 'fetch') return;
       if (request.method() !== 'POST') {
         gets.push(request.url());
@@ -77,20 +60,18 @@ describe('Draw page', { timeout: 180_000 }, () => {
       });
       exchanges.push({ operation, sentAt: Date.now(), answer });
     });
-    await page.goto(`${app.url}/`);
+    await suite.page.goto(`${suite.server.url}/`);
     // "Live" appears once the page is hydrated and the graphql-ws socket is up.
-    await waitUntilLive(page);
+    await waitUntilLive(suite.page);
   });
 
-  afterEach(async () => {
-    await opened.context.close();
-    assert.deepEqual(opened.errors, [], 'the page logged errors');
+  afterEach(() => {
     assert.deepEqual(gets, [], 'every GraphQL request over HTTP is a POST');
   });
 
-  const canvas = () => page.getByLabel('Drawing area');
-  const topDigit = () => page.getByTestId('top-digit');
-  const bars = () => page.getByTestId('confidence-bars').locator('li .value');
+  const canvas = () => suite.page.getByLabel('Drawing area');
+  const topDigit = () => suite.page.getByTestId('top-digit');
+  const bars = () => suite.page.getByTestId('confidence-bars').locator('li .value');
   /** What the bars say, without white space (see {@link barTexts}). */
   const shownBars = async () => (await bars().allTextContents()).map((text) => text.replace(/\s+/g, ''));
   const sent = (operation: string) => exchanges.filter((e) => e.operation === operation);
@@ -101,9 +82,9 @@ describe('Draw page', { timeout: 180_000 }, () => {
 
   /** This browser context's stored predictions (each test has its own client id cookie), oldest first. */
   async function myRows(): Promise<Row[]> {
-    const cookie = (await opened.context.cookies()).find((c) => c.name === 'mnist_client_id');
+    const cookie = (await suite.opened.context.cookies()).find((c) => c.name === 'mnist_client_id');
     assert.ok(cookie, 'the page got a client id cookie');
-    return app.db.query<Row>('SELECT id, digit, probabilities, label FROM predictions WHERE client_id = $1 ORDER BY created_at', [cookie.value]);
+    return suite.server.db.query<Row>('SELECT id, digit, probabilities, label FROM predictions WHERE client_id = $1 ORDER BY created_at', [cookie.value]);
   }
 
   /** Polls {@link myRows} until `done` holds (or fails after `timeoutMs`). */
@@ -112,7 +93,7 @@ describe('Draw page', { timeout: 180_000 }, () => {
     for (;;) {
       const rows = await myRows();
       if (done(rows) || Date.now() > deadline) return rows;
-      await page.waitForTimeout(100);
+      await suite.page.waitForTimeout(100);
     }
   }
 
@@ -122,18 +103,18 @@ describe('Draw page', { timeout: 180_000 }, () => {
     while (count !== exchanges.length) {
       count = exchanges.length;
       await Promise.all(exchanges.map((e) => e.answer));
-      await page.waitForTimeout(200);
+      await suite.page.waitForTimeout(200);
     }
-    await nextFrames(page);
+    await nextFrames(suite.page);
     return Promise.all(exchanges.map((e) => e.answer));
   }
 
   test('shows the answer, ten confidence bars and the 28×28 input after a digit is drawn with the mouse', async () => {
     assert.equal(await topDigit().textContent(), '?');
-    await page.getByText('Draw a digit from 0 to 9').waitFor();
+    await suite.page.getByText('Draw a digit from 0 to 9').waitFor();
 
     const started = Date.now();
-    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas(), stroke);
     const drawingMs = Date.now() - started;
     await settled();
 
@@ -144,13 +125,13 @@ describe('Draw page', { timeout: 180_000 }, () => {
 
     assert.equal(await bars().count(), 10);
     assert.deepEqual(await shownBars(), barTexts(last.probabilities), "the bars show the latest preview's probabilities");
-    const top = page.getByTestId('confidence-bars').locator('li.top');
+    const top = suite.page.getByTestId('confidence-bars').locator('li.top');
     assert.equal(await top.count(), 1, 'exactly one bar is highlighted');
     assert.match((await top.textContent()) ?? '', new RegExp(`Digit ${last.digit}:`));
     const total = last.probabilities.reduce((sum, p) => sum + p, 0);
     assert.ok(Math.abs(total - 1) < 1e-3, `the probabilities add up to 1, got ${total}`);
 
-    const ink = await page.evaluate(`(() => {
+    const ink = await suite.page.evaluate(`(() => {
       const canvas = document.querySelector('[data-testid="model-input"]');
       const data = canvas.getContext('2d').getImageData(0, 0, 28, 28).data;
       let lit = 0;
@@ -171,14 +152,14 @@ describe('Draw page', { timeout: 180_000 }, () => {
     const at = ([x, y]: readonly [number, number]) => [box.x + box.width * x, box.y + box.height * y] as const;
     // A seven in one stroke: the bar, then the stem, without lifting the pen.
     const [first, ...rest] = [...SEVEN[0]!, ...SEVEN[1]!.slice(1)];
-    await page.mouse.move(...at(first!));
-    await page.mouse.down();
+    await suite.page.mouse.move(...at(first!));
+    await suite.page.mouse.down();
     const seen: string[][] = [];
     for (const point of rest) {
-      await page.mouse.move(...at(point), { steps: 6 });
+      await suite.page.mouse.move(...at(point), { steps: 6 });
       const before = sent('Preview').length;
       // The request event can lag the move on a busy machine: wait for it rather than for quiet.
-      for (const deadline = Date.now() + 5000; sent('Preview').length === before && Date.now() < deadline; ) await page.waitForTimeout(20);
+      for (const deadline = Date.now() + 5000; sent('Preview').length === before && Date.now() < deadline; ) await suite.page.waitForTimeout(20);
       assert.ok(sent('Preview').length > before, 'a preview goes out while the pen moves');
       await settled();
       const latest = await sent('Preview').at(-1)!.answer;
@@ -190,16 +171,16 @@ describe('Draw page', { timeout: 180_000 }, () => {
     }
     assert.ok(new Set(seen.map((texts) => texts.join())).size > 1, 'the bars changed as the stroke grew');
     // Longer than the idle window: an unfinished stroke is never stored.
-    await page.waitForTimeout(SAVE_AFTER_MS);
+    await suite.page.waitForTimeout(SAVE_AFTER_MS);
     assert.equal(sent('Classify').length, 0, 'nothing is classified while the pen is down');
     assert.deepEqual(await myRows(), [], 'nothing is stored while the pen is down');
-    await page.mouse.up();
+    await suite.page.mouse.up();
     const rows = await rowsWhen((r) => r.length > 0);
     assert.equal(rows.length, 1, 'the finished drawing is stored');
   });
 
   test('stores a drawn digit as exactly one prediction once it is left alone, the one on screen', async () => {
-    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas(), stroke);
     const ended = Date.now();
     assert.deepEqual(await myRows(), [], 'not stored while the drawing may still change');
     const rows = await rowsWhen((r) => r.length > 0);
@@ -207,7 +188,7 @@ describe('Draw page', { timeout: 180_000 }, () => {
     assert.equal(rows.length, 1, 'one prediction stored');
     assert.ok(storedAfter >= 900, `stored after the idle window, ${storedAfter} ms after the last stroke`);
     // Nothing more comes later.
-    await page.waitForTimeout(SAVE_AFTER_MS);
+    await suite.page.waitForTimeout(SAVE_AFTER_MS);
     await settled();
     assert.equal((await myRows()).length, 1, 'still exactly one prediction');
     assert.equal(sent('Classify').length, 1, 'one classify request');
@@ -217,10 +198,10 @@ describe('Draw page', { timeout: 180_000 }, () => {
   });
 
   test('a drawing changed after it was stored replaces its row, so the history holds the final drawing only', async () => {
-    await drawStroke(page, canvas(), SEVEN[0]!);
+    await drawStroke(suite.page, canvas(), SEVEN[0]!);
     const [firstRow] = await rowsWhen((r) => r.length > 0);
     assert.ok(firstRow, 'the one-stroke drawing is stored');
-    await drawStroke(page, canvas(), SEVEN[1]!);
+    await drawStroke(suite.page, canvas(), SEVEN[1]!);
     const rows = await rowsWhen((r) => r.length === 1 && r[0]!.id !== firstRow.id);
     await settled();
     assert.equal(rows.length, 1, 'one row for the drawing');
@@ -230,100 +211,100 @@ describe('Draw page', { timeout: 180_000 }, () => {
   });
 
   test('a drawing cleared before it is left alone for a second is never stored', async () => {
-    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
-    await page.keyboard.press('Escape');
-    await page.waitForTimeout(SAVE_AFTER_MS);
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas(), stroke);
+    await suite.page.keyboard.press('Escape');
+    await suite.page.waitForTimeout(SAVE_AFTER_MS);
     await settled();
     assert.equal(sent('Classify').length, 0);
     assert.deepEqual(await myRows(), []);
   });
 
   test('undo takes back the last stroke and redo puts it back, from buttons and keyboard', async () => {
-    await drawStroke(page, canvas(), SEVEN[0]!);
+    await drawStroke(suite.page, canvas(), SEVEN[0]!);
     await settled();
     const oneStroke = await canvas().screenshot();
-    await drawStroke(page, canvas(), SEVEN[1]!);
+    await drawStroke(suite.page, canvas(), SEVEN[1]!);
     await settled();
     const twoStrokes = await canvas().screenshot();
     assert.notDeepEqual(oneStroke, twoStrokes);
 
     const sentBeforeUndo = sent('Preview').length;
-    await page.getByRole('button', { name: 'Undo' }).click();
+    await suite.page.getByRole('button', { name: 'Undo' }).click();
     await settled();
     assert.equal(await strokeCount(), 1);
     assert.deepEqual(await canvas().screenshot(), oneStroke, 'the canvas shows the first stroke alone again');
     assert.equal(sent('Preview').length, sentBeforeUndo + 1, 'undo asks for a new answer at once');
 
-    await page.keyboard.press('Control+Shift+Z');
+    await suite.page.keyboard.press('Control+Shift+Z');
     await settled();
     assert.equal(await strokeCount(), 2);
     assert.deepEqual(await canvas().screenshot(), twoStrokes, 'redo restores the second stroke');
 
-    await page.keyboard.press('Control+Z');
-    await page.keyboard.press('Control+Z');
+    await suite.page.keyboard.press('Control+Z');
+    await suite.page.keyboard.press('Control+Z');
     await settled();
     assert.equal(await strokeCount(), 0);
     assert.equal(await topDigit().textContent(), '?', 'nothing drawn, no answer');
-    assert.equal(await page.getByRole('button', { name: 'Undo' }).isDisabled(), true);
+    assert.equal(await suite.page.getByRole('button', { name: 'Undo' }).isDisabled(), true);
 
-    await page.keyboard.press('Control+Y');
+    await suite.page.keyboard.press('Control+Y');
     await settled();
     assert.equal(await strokeCount(), 1);
     assert.deepEqual(await canvas().screenshot(), oneStroke);
   });
 
   test('Escape clears the drawing and the answer without a request, and undo brings it back', async () => {
-    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas(), stroke);
     await settled();
     assert.match((await topDigit().textContent()) ?? '', /^\d$/);
 
     const previews = sent('Preview').length;
-    await page.keyboard.press('Escape');
+    await suite.page.keyboard.press('Escape');
     await settled();
     assert.equal(await strokeCount(), 0);
     assert.equal(await topDigit().textContent(), '?');
-    await page.getByText('Draw a digit from 0 to 9').waitFor();
+    await suite.page.getByText('Draw a digit from 0 to 9').waitFor();
     assert.equal(sent('Preview').length, previews, 'an empty canvas is never sent');
-    assert.equal(await page.getByRole('button', { name: 'Clear' }).isDisabled(), true);
+    assert.equal(await suite.page.getByRole('button', { name: 'Clear' }).isDisabled(), true);
 
-    await page.getByRole('button', { name: 'Undo' }).click();
+    await suite.page.getByRole('button', { name: 'Undo' }).click();
     await settled();
     assert.equal(await strokeCount(), 2);
     assert.match((await topDigit().textContent()) ?? '', /^\d$/);
   });
 
   test('the label buttons wait for an answer and mark the model\'s guess', async () => {
-    const buttons = page.getByRole('group', { name: 'Label the drawing' }).getByRole('button');
+    const buttons = suite.page.getByRole('group', { name: 'Label the drawing' }).getByRole('button');
     assert.equal(await buttons.count(), 10);
     for (const button of await buttons.all()) assert.equal(await button.isDisabled(), true, 'nothing to label yet');
     const requests = exchanges.length;
-    await page.keyboard.press('3');
+    await suite.page.keyboard.press('3');
     assert.equal(exchanges.length, requests, 'a digit key on an empty canvas sends nothing');
 
-    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas(), stroke);
     await settled();
     const answer = (await topDigit().textContent()) ?? '';
     for (const button of await buttons.all()) assert.equal(await button.isDisabled(), false);
-    const guess = page.getByRole('button', { name: `${answer}, the model's guess` });
+    const guess = suite.page.getByRole('button', { name: `${answer}, the model's guess` });
     assert.equal(await guess.count(), 1, 'the guess is marked for screen readers too');
     assert.match((await guess.getAttribute('class')) ?? '', /\bguess\b/);
   });
 
   test('pressing a digit key before the drawing was stored stores it once, labelled, and starts a new drawing', async () => {
-    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas(), stroke);
     await topDigit().filter({ hasText: /^\d$/ }).waitFor();
     const answer = (await topDigit().textContent()) ?? '';
     assert.equal(sent('Classify').length, 0, 'labelled within the idle window');
 
-    await page.keyboard.press('7');
-    const status = page.getByTestId('label-status');
+    await suite.page.keyboard.press('7');
+    const status = suite.page.getByTestId('label-status');
     await status.filter({ hasText: 'Saved as 7' }).waitFor();
     assert.match((await status.textContent()) ?? '', answer === '7' ? /got it right/ : new RegExp(`model said ${answer}`));
     assert.equal(await strokeCount(), 0, 'the canvas is cleared for the next digit');
-    await saveScreenshot(page, 'draw-labelled-light');
+    await saveScreenshot(suite.page, 'draw-labelled-light');
 
     // Past the idle window: the label's save was the only one.
-    await page.waitForTimeout(SAVE_AFTER_MS);
+    await suite.page.waitForTimeout(SAVE_AFTER_MS);
     await settled();
     const rows = await myRows();
     assert.equal(rows.length, 1, 'exactly one prediction stored');
@@ -333,13 +314,13 @@ describe('Draw page', { timeout: 180_000 }, () => {
   });
 
   test('pressing a digit key after the drawing was stored labels that row, storing nothing more', async () => {
-    for (const stroke of SEVEN) await drawStroke(page, canvas(), stroke);
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas(), stroke);
     const [stored] = await rowsWhen((r) => r.length > 0);
     assert.ok(stored, 'the finished drawing is stored');
     assert.equal(stored.label, null);
 
-    await page.keyboard.press('4');
-    await page.getByTestId('label-status').filter({ hasText: 'Saved as 4' }).waitFor();
+    await suite.page.keyboard.press('4');
+    await suite.page.getByTestId('label-status').filter({ hasText: 'Saved as 4' }).waitFor();
     await settled();
     const rows = await myRows();
     assert.deepEqual(

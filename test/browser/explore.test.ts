@@ -5,97 +5,72 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { assertNoOpenHandles } from '../helpers/handles.js';
-import { launchChromium, openPage, saveScreenshot, startApp, type App, type OpenedPage, waitUntilLive } from './harness.js';
+import { describe, test } from 'node:test';
+import { openPage, saveScreenshot, startApp, waitUntilLive } from './harness.js';
+import { usePagePerTest } from './suite.js';
 
 describe('Explore page', { timeout: 240_000 }, () => {
-  let app: App;
-  let browser: Browser;
-  let opened: OpenedPage;
-  let page: Page;
+  const suite = usePagePerTest(() => startApp());
 
-  before(async () => {
-    app = await startApp();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await assertNoOpenHandles();
-  });
-
-  beforeEach(async () => {
-    opened = await openPage(browser);
-    page = opened.page;
-  });
-
-  afterEach(async () => {
-    await opened.context.close();
-    assert.deepEqual(opened.errors, [], 'the page logged errors');
-  });
-
-  const tiles = () => page.getByTestId('sample-grid').locator('li');
-  const range = () => page.getByRole('navigation', { name: 'MNIST pages' }).locator('.range');
+  const tiles = () => suite.page.getByTestId('sample-grid').locator('li');
+  const range = () => suite.page.getByRole('navigation', { name: 'MNIST pages' }).locator('.range');
 
   test('shows MNIST digits as a grid that pages and filters by split and digit', async () => {
-    await page.goto(`${app.url}/explore`);
-    await waitUntilLive(page);
+    await suite.page.goto(`${suite.server.url}/explore`);
+    await waitUntilLive(suite.page);
     await tiles().nth(59).waitFor();
     assert.equal(await tiles().count(), 60, 'a page of 60 digits');
     assert.equal((await range().textContent())?.trim(), '1–60 of 60,000');
     const first = await tiles().first().getByRole('img').getAttribute('aria-label');
     assert.equal(first, 'MNIST train digit 0: a 5', 'the first training digit is a 5, as in the idx file');
 
-    await page.getByRole('button', { name: 'Next' }).click();
+    await suite.page.getByRole('button', { name: 'Next' }).click();
     await range().filter({ hasText: '61–120 of 60,000' }).waitFor();
-    await page.waitForURL(/offset=60/);
+    await suite.page.waitForURL(/offset=60/);
     assert.match((await tiles().first().textContent()) ?? '', /#60\b/);
-    await page.getByRole('button', { name: 'Last page' }).click();
+    await suite.page.getByRole('button', { name: 'Last page' }).click();
     await range().filter({ hasText: '59,941–60,000 of 60,000' }).waitFor();
-    await page.getByLabel(/^Page number/).fill('3');
-    await page.getByLabel(/^Page number/).press('Enter');
+    await suite.page.getByLabel(/^Page number/).fill('3');
+    await suite.page.getByLabel(/^Page number/).press('Enter');
     await range().filter({ hasText: '121–180 of 60,000' }).waitFor();
 
-    await page.getByRole('radio', { name: 'MNIST test' }).check();
+    await suite.page.getByRole('radio', { name: 'MNIST test' }).check();
     await range().filter({ hasText: '1–60 of 10,000' }).waitFor();
-    await page.getByLabel('Digit', { exact: true }).selectOption('3');
+    await suite.page.getByLabel('Digit', { exact: true }).selectOption('3');
     await range().filter({ hasText: '1–60 of 1,010' }).waitFor();
     const captions = await tiles().locator('.caption').allTextContents();
     assert.ok(captions.length === 60 && captions.every((c) => c.startsWith('3')), `only threes: ${captions.slice(0, 5).join(', ')}`);
-    assert.match(page.url(), /source=test&digit=3$/);
+    assert.match(suite.page.url(), /source=test&digit=3$/);
 
     // Back and forward keep the state in the address.
-    await page.reload();
+    await suite.page.reload();
     await range().filter({ hasText: '1–60 of 1,010' }).waitFor();
   });
 
   test('charts the class balance of every dataset and exports the user dataset from this machine', async () => {
-    await page.goto(`${app.url}/explore`);
-    await page.getByTestId('balance-mnistTrain').locator('canvas').first().waitFor();
-    await page.getByTestId('balance-mnistTest').locator('canvas').first().waitFor();
-    assert.equal(await page.getByText('None yet.').count(), 2, 'no labelled drawings yet, from anyone or from me');
+    await suite.page.goto(`${suite.server.url}/explore`);
+    await suite.page.getByTestId('balance-mnistTrain').locator('canvas').first().waitFor();
+    await suite.page.getByTestId('balance-mnistTest').locator('canvas').first().waitFor();
+    assert.equal(await suite.page.getByText('None yet.').count(), 2, 'no labelled drawings yet, from anyone or from me');
 
-    await page.getByRole('radio', { name: 'Your drawings' }).check();
-    await page.getByText('No labelled drawings yet').waitFor();
+    await suite.page.getByRole('radio', { name: 'Your drawings' }).check();
+    await suite.page.getByText('No labelled drawings yet').waitFor();
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /^CSV/ }).click()]);
+    const [download] = await Promise.all([suite.page.waitForEvent('download'), suite.page.getByRole('link', { name: /^CSV/ }).click()]);
     assert.equal(download.suggestedFilename(), 'user-dataset.csv');
     const path = await download.path();
     const csv = await readFile(path, 'utf8');
     assert.match(csv.split('\n')[0] ?? '', /^label/, 'a CSV with its header');
-    await page.getByRole('status').filter({ hasText: 'Downloaded user-dataset.csv: 0 drawings.' }).waitFor();
+    await suite.page.getByRole('status').filter({ hasText: 'Downloaded user-dataset.csv: 0 drawings.' }).waitFor();
 
     for (const theme of ['light', 'dark'] as const) {
       for (const [device, options] of [
         ['desktop', { colorScheme: theme }],
         ['phone', { colorScheme: theme, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 }],
       ] as const) {
-        const view = await openPage(browser, options);
+        const view = await openPage(suite.browser, options);
         try {
-          await view.page.goto(`${app.url}/explore`);
+          await view.page.goto(`${suite.server.url}/explore`);
           await view.page.getByTestId('sample-grid').locator('li').nth(59).waitFor();
           await view.page.getByTestId('balance-mnistTest').locator('canvas').first().waitFor();
           await view.page.waitForTimeout(300);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { assertNoOpenHandles } from '../helpers/handles.js';
-import { drawStroke, launchChromium, openPage, saveScreenshot, SEVEN, startApp, type App, waitUntilLive, connectionBadge } from './harness.js';
+import { drawStroke, launchChromium, openPage, saveScreenshot, SEVEN, startApp, waitUntilLive, connectionBadge } from './harness.js';
 
 async function drawSeven(page: Page): Promise<void> {
   const canvas = page.getByLabel('Drawing area');

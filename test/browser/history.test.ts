@@ -4,11 +4,10 @@
  * relabelled, filtered and deleted; many drawings page with "load more".
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { beforeEach, describe, test } from 'node:test';
 import { loadMnist } from '../../server/src/ml/mnist.js';
-import { assertNoOpenHandles } from '../helpers/handles.js';
-import { drawStroke, launchChromium, openPage, saveScreenshot, SEVEN, startApp, type App, type OpenedPage, waitUntilLive } from './harness.js';
+import { drawStroke, openPage, saveScreenshot, SEVEN, startApp, type App, type OpenedPage, waitUntilLive } from './harness.js';
+import { usePagePerTest } from './suite.js';
 
 /** The `mnist_client_id` cookie the server gave this browser context. */
 async function clientIdOf(opened: OpenedPage): Promise<string> {
@@ -41,49 +40,28 @@ async function seedMnistPredictions(app: App, clientId: string, count: number): 
 }
 
 describe('History page', { timeout: 240_000 }, () => {
-  let app: App;
-  let browser: Browser;
-  let opened: OpenedPage;
-  let page: Page;
-
-  before(async () => {
-    app = await startApp();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await assertNoOpenHandles();
-  });
+  const suite = usePagePerTest(() => startApp());
 
   beforeEach(async () => {
-    await app.db.query('DELETE FROM predictions');
-    opened = await openPage(browser);
-    page = opened.page;
+    await suite.server.db.query('DELETE FROM predictions');
   });
 
-  afterEach(async () => {
-    await opened.context.close();
-    assert.deepEqual(opened.errors, [], 'the page logged errors');
-  });
-
-  const items = () => page.getByTestId('history-item');
-  const live = () => waitUntilLive(page);
+  const items = () => suite.page.getByTestId('history-item');
+  const live = () => waitUntilLive(suite.page);
 
   test('a drawing labelled on the Draw page appears with its verdict, and can be relabelled, filtered and deleted', async () => {
-    await page.goto(`${app.url}/`);
+    await suite.page.goto(`${suite.server.url}/`);
     await live();
-    const canvas = page.getByLabel('Drawing area');
-    for (const stroke of SEVEN) await drawStroke(page, canvas, stroke);
-    await page.getByTestId('top-digit').filter({ hasText: /^\d$/ }).waitFor();
-    await page.keyboard.press('7');
-    await page.getByTestId('label-status').filter({ hasText: 'Saved as 7' }).waitFor();
+    const canvas = suite.page.getByLabel('Drawing area');
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas, stroke);
+    await suite.page.getByTestId('top-digit').filter({ hasText: /^\d$/ }).waitFor();
+    await suite.page.keyboard.press('7');
+    await suite.page.getByTestId('label-status').filter({ hasText: 'Saved as 7' }).waitFor();
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
-    await page.getByRole('heading', { level: 1, name: 'History' }).waitFor();
+    await suite.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+    await suite.page.getByRole('heading', { level: 1, name: 'History' }).waitFor();
     await items().first().waitFor();
-    const labelled = items().filter({ has: page.getByTestId('label-verdict').filter({ hasText: 'Labelled 7' }) });
+    const labelled = items().filter({ has: suite.page.getByTestId('label-verdict').filter({ hasText: 'Labelled 7' }) });
     assert.equal(await labelled.count(), 1, 'exactly one drawing carries the label 7');
     const id = await labelled.getAttribute('data-id');
     assert.ok(id);
@@ -97,71 +75,71 @@ describe('History page', { timeout: 240_000 }, () => {
     });
     assert.ok(thumbnailInk > 10, `the thumbnail shows the drawing, ${thumbnailInk} lit pixels`);
 
-    const item = items().and(page.locator(`[data-id="${id}"]`));
+    const item = items().and(suite.page.locator(`[data-id="${id}"]`));
     await item.getByRole('button', { name: 'Relabel' }).click();
-    assert.equal(await page.evaluate('document.activeElement.textContent.trim()'), '0', 'the digit choice takes the focus');
+    assert.equal(await suite.page.evaluate('document.activeElement.textContent.trim()'), '0', 'the digit choice takes the focus');
     await item.getByRole('button', { name: '1', exact: true }).click();
     await item.getByTestId('label-verdict').filter({ hasText: 'Labelled 1' }).waitFor();
-    const [row] = await app.db.query<{ label: number }>('SELECT label FROM predictions WHERE id = $1', [id]);
+    const [row] = await suite.server.db.query<{ label: number }>('SELECT label FROM predictions WHERE id = $1', [id]);
     assert.equal(row?.label, 1, 'the new label is stored');
 
-    await page.getByLabel('Label', { exact: true }).selectOption('1');
-    await page.waitForURL(/label=1/);
-    await page.getByTestId('history-total').filter({ hasText: '1 drawing match' }).waitFor();
+    await suite.page.getByLabel('Label', { exact: true }).selectOption('1');
+    await suite.page.waitForURL(/label=1/);
+    await suite.page.getByTestId('history-total').filter({ hasText: '1 drawing match' }).waitFor();
     assert.equal(await items().count(), 1);
-    await page.getByLabel('Label', { exact: true }).selectOption('2');
-    await page.getByText('No drawings match these filters').waitFor();
-    await page.getByRole('button', { name: 'Clear the filters' }).click();
-    await page.waitForURL(`${app.url}/history`);
+    await suite.page.getByLabel('Label', { exact: true }).selectOption('2');
+    await suite.page.getByText('No drawings match these filters').waitFor();
+    await suite.page.getByRole('button', { name: 'Clear the filters' }).click();
+    await suite.page.waitForURL(`${suite.server.url}/history`);
     await item.waitFor();
 
     const before = await items().count();
     await item.getByRole('button', { name: /^Delete drawing/ }).click();
-    assert.equal(await page.evaluate('document.activeElement.textContent.trim()'), 'Keep it', 'the safe choice takes the focus');
+    assert.equal(await suite.page.evaluate('document.activeElement.textContent.trim()'), 'Keep it', 'the safe choice takes the focus');
     await item.getByRole('button', { name: 'Keep it' }).click();
     assert.equal(await items().count(), before, 'keeping it deletes nothing');
     await item.getByRole('button', { name: /^Delete drawing/ }).click();
     await item.getByRole('button', { name: 'Delete', exact: true }).click();
     await item.waitFor({ state: 'detached' });
     assert.equal(await items().count(), before - 1);
-    const gone = await app.db.query('SELECT 1 FROM predictions WHERE id = $1', [id]);
+    const gone = await suite.server.db.query('SELECT 1 FROM predictions WHERE id = $1', [id]);
     assert.equal(gone.length, 0, 'the prediction is deleted');
   });
 
   test('many drawings page with "load more", filter by status, and look right in both themes and on a phone', async () => {
-    await page.goto(`${app.url}/history`);
+    await suite.page.goto(`${suite.server.url}/history`);
     await live();
-    await page.getByText('No drawings yet').waitFor();
-    await seedMnistPredictions(app, await clientIdOf(opened), 60);
+    await suite.page.getByText('No drawings yet').waitFor();
+    await seedMnistPredictions(suite.server, await clientIdOf(suite.opened), 60);
 
-    await page.reload();
-    await page.getByTestId('history-total').filter({ hasText: '60 drawings' }).waitFor();
+    await suite.page.reload();
+    await suite.page.getByTestId('history-total').filter({ hasText: '60 drawings' }).waitFor();
     assert.equal(await items().count(), 24, 'a first page of 24');
-    await page.getByRole('button', { name: 'Load 24 more' }).click();
-    await page.getByText('Showing 48 of 60').waitFor();
-    await page.getByRole('button', { name: 'Load 12 more' }).click();
-    await page.getByText('Showing 60 of 60').waitFor();
-    assert.equal(await page.getByRole('button', { name: /^Load \d+ more$/ }).count(), 0, 'nothing more to load');
+    await suite.page.getByRole('button', { name: 'Load 24 more' }).click();
+    await suite.page.getByText('Showing 48 of 60').waitFor();
+    await suite.page.getByRole('button', { name: 'Load 12 more' }).click();
+    await suite.page.getByText('Showing 60 of 60').waitFor();
+    assert.equal(await suite.page.getByRole('button', { name: /^Load \d+ more$/ }).count(), 0, 'nothing more to load');
     const ids = await items().evaluateAll((els) => els.map((el) => el.getAttribute('data-id')));
     assert.equal(new Set(ids).size, 60, 'no drawing is listed twice');
 
     // Labelled right: even rows whose answer is the truth (i % 3 != 2), 20 of 60.
-    await page.getByLabel('Status').selectOption('correct');
-    await page.getByTestId('history-total').filter({ hasText: '20 drawings match' }).waitFor();
-    await page.getByLabel('Status').selectOption('unlabeled');
-    await page.getByTestId('history-total').filter({ hasText: '30 drawings match' }).waitFor();
-    await page.getByLabel('Status').selectOption('any');
-    await page.getByTestId('history-total').filter({ hasText: '60 drawings' }).waitFor();
+    await suite.page.getByLabel('Status').selectOption('correct');
+    await suite.page.getByTestId('history-total').filter({ hasText: '20 drawings match' }).waitFor();
+    await suite.page.getByLabel('Status').selectOption('unlabeled');
+    await suite.page.getByTestId('history-total').filter({ hasText: '30 drawings match' }).waitFor();
+    await suite.page.getByLabel('Status').selectOption('any');
+    await suite.page.getByTestId('history-total').filter({ hasText: '60 drawings' }).waitFor();
 
     for (const theme of ['light', 'dark'] as const) {
       for (const [device, options] of [
         ['desktop', { colorScheme: theme }],
         ['phone', { colorScheme: theme, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 }],
       ] as const) {
-        const view = await openPage(browser, options);
+        const view = await openPage(suite.browser, options);
         try {
-          await view.context.addCookies([{ name: 'mnist_client_id', value: await clientIdOf(opened), url: app.url }]);
-          await view.page.goto(`${app.url}/history`);
+          await view.context.addCookies([{ name: 'mnist_client_id', value: await clientIdOf(suite.opened), url: suite.server.url }]);
+          await view.page.goto(`${suite.server.url}/history`);
           await view.page.getByTestId('history-item').nth(5).waitFor();
           if (device === 'phone') {
             const width = await view.page.evaluate('document.documentElement.scrollWidth');

@@ -4,10 +4,10 @@
  * (test-artifacts/screenshots/, for people to look at).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { assertNoOpenHandles } from '../helpers/handles.js';
-import { drawStroke, launchChromium, nextFrames, openPage, saveScreenshot, SEVEN, startApp, type App, type PageOptions, waitUntilLive } from './harness.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { drawStroke, nextFrames, openPage, saveScreenshot, SEVEN, startApp, type PageOptions, waitUntilLive } from './harness.js';
+import { useServerAndBrowser } from './suite.js';
 
 const PAGES = [
   { path: '/', name: 'draw', nav: 'Draw', heading: 'Draw a digit' },
@@ -35,26 +35,14 @@ async function backgroundLuminance(page: Page): Promise<number> {
 
 
 describe('client pages', { timeout: 240_000 }, () => {
-  let app: App;
-  let browser: Browser;
-
-  before(async () => {
-    app = await startApp();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await assertNoOpenHandles();
-  });
+  const suite = useServerAndBrowser(() => startApp());
 
   for (const theme of THEMES) {
     test(`every page renders its heading and navigation in the ${theme} theme the OS asks for`, async () => {
-      const { page, context, errors } = await openPage(browser, { colorScheme: theme });
+      const { page, context, errors } = await openPage(suite.browser, { colorScheme: theme });
       try {
         for (const { path, name, nav, heading } of PAGES) {
-          await page.goto(`${app.url}${path}`);
+          await page.goto(`${suite.server.url}${path}`);
           await waitUntilLive(page);
           await page.getByRole('heading', { level: 1, name: heading }).waitFor();
           const current = page.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]');
@@ -77,9 +65,9 @@ describe('client pages', { timeout: 240_000 }, () => {
         ['desktop', { colorScheme: theme }],
         ['phone', { colorScheme: theme, viewport: PHONE, deviceScaleFactor: 2 }],
       ] as const) {
-        const { page, context, errors } = await openPage(browser, options);
+        const { page, context, errors } = await openPage(suite.browser, options);
         try {
-          await page.goto(`${app.url}/`);
+          await page.goto(`${suite.server.url}/`);
           await waitUntilLive(page);
           const canvas = page.getByLabel('Drawing area');
           for (const stroke of SEVEN) await drawStroke(page, canvas, stroke);
@@ -103,9 +91,9 @@ describe('client pages', { timeout: 240_000 }, () => {
   }
 
   test('the theme toggle overrides the OS theme, survives a reload and can go back to following the OS', async () => {
-    const { page, context, errors } = await openPage(browser, { colorScheme: 'light' });
+    const { page, context, errors } = await openPage(suite.browser, { colorScheme: 'light' });
     try {
-      await page.goto(`${app.url}/`);
+      await page.goto(`${suite.server.url}/`);
       await waitUntilLive(page);
       assert.ok((await backgroundLuminance(page)) > 0.8, 'light, as the OS asks');
 
@@ -128,9 +116,9 @@ describe('client pages', { timeout: 240_000 }, () => {
   });
 
   test('the header is usable from the keyboard with a visible focus ring', async () => {
-    const { page, context, errors } = await openPage(browser);
+    const { page, context, errors } = await openPage(suite.browser);
     try {
-      await page.goto(`${app.url}/`);
+      await page.goto(`${suite.server.url}/`);
       await waitUntilLive(page);
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate('document.activeElement.textContent.trim()'), 'Skip to content');
@@ -141,7 +129,7 @@ describe('client pages', { timeout: 240_000 }, () => {
       assert.equal(outline, 'solid', 'the focused link shows an outline');
       await page.keyboard.press('Tab');
       await page.keyboard.press('Enter');
-      await page.waitForURL(`${app.url}/history`);
+      await page.waitForURL(`${suite.server.url}/history`);
       await page.getByRole('heading', { level: 1, name: 'History' }).waitFor();
       const ide = page.getByRole('link', { name: /GraphQL IDE/ });
       assert.equal(await ide.getAttribute('href'), '/graphql');

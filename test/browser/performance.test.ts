@@ -4,13 +4,12 @@
  * confusion matrix, and a live update when someone labels a drawing.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { loadMnist } from '../../server/src/ml/mnist.js';
 import { CLASSIFY, onePixels, type ClassifyResult } from '../helpers/drawings.js';
 import { graphql } from '../helpers/graphql.js';
-import { assertNoOpenHandles } from '../helpers/handles.js';
-import { launchChromium, openPage, saveScreenshot, startApp, type App, waitUntilLive } from './harness.js';
+import { openPage, saveScreenshot, startApp, type App, waitUntilLive } from './harness.js';
+import { useServerAndBrowser } from './suite.js';
 
 /** Labelled predictions seeded per owner. */
 const SEEDED = 80;
@@ -37,30 +36,18 @@ async function seedLabelled(app: App, clientId: string, count: number): Promise<
 }
 
 describe('Performance page', { timeout: 240_000 }, () => {
-  let app: App;
-  let browser: Browser;
-
-  before(async () => {
-    app = await startApp();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await assertNoOpenHandles();
-  });
+  const suite = useServerAndBrowser(() => startApp());
 
   test('shows the accuracy from the labels, updates live when a drawing is labelled, and narrows to your own labels', async () => {
-    const { page, context, errors } = await openPage(browser);
+    const { page, context, errors } = await openPage(suite.browser);
     try {
-      await page.goto(`${app.url}/performance`);
+      await page.goto(`${suite.server.url}/performance`);
       await waitUntilLive(page);
       await page.getByText('No labelled drawings here yet').waitFor();
       const cookie = (await context.cookies()).find((c) => c.name === 'mnist_client_id');
       assert.ok(cookie, 'the server set the client-id cookie');
-      await seedLabelled(app, cookie.value, SEEDED);
-      await seedLabelled(app, '00000000-0000-4000-8000-000000000001', 20);
+      await seedLabelled(suite.server, cookie.value, SEEDED);
+      await seedLabelled(suite.server, '00000000-0000-4000-8000-000000000001', 20);
 
       await page.reload();
       await page.getByTestId('labeled-count').filter({ hasText: '100' }).waitFor();
@@ -77,9 +64,9 @@ describe('Performance page', { timeout: 240_000 }, () => {
 
       // Someone else labels a drawing: the figures follow without a reload.
       const other = { 'x-client-id': '00000000-0000-4000-8000-000000000002' };
-      const classified = await graphql<ClassifyResult>(app.url, CLASSIFY, { input: { pixels: onePixels() } }, { headers: other });
+      const classified = await graphql<ClassifyResult>(suite.server.url, CLASSIFY, { input: { pixels: onePixels() } }, { headers: other });
       assert.ok(classified.data, JSON.stringify(classified.errors));
-      const labelled = await graphql(app.url, 'mutation ($id: ID!) { labelPrediction(id: $id, label: 1) { id } }', { id: classified.data.classify.id }, { headers: other });
+      const labelled = await graphql(suite.server.url, 'mutation ($id: ID!) { labelPrediction(id: $id, label: 1) { id } }', { id: classified.data.classify.id }, { headers: other });
       assert.equal(labelled.errors, undefined, JSON.stringify(labelled.errors));
       await page.getByTestId('labeled-count').filter({ hasText: '101' }).waitFor();
 
@@ -99,9 +86,9 @@ describe('Performance page', { timeout: 240_000 }, () => {
           ['desktop', { colorScheme: theme }],
           ['phone', { colorScheme: theme, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 }],
         ] as const) {
-          const view = await openPage(browser, options);
+          const view = await openPage(suite.browser, options);
           try {
-            await view.page.goto(`${app.url}/performance`);
+            await view.page.goto(`${suite.server.url}/performance`);
             await view.page.getByTestId('accuracy-over-time').locator('canvas').first().waitFor();
             await view.page.waitForTimeout(300);
             if (device === 'phone') {

@@ -8,60 +8,37 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { REPO_ROOT } from '../../server/src/config.js';
 import { TRAINING_PARAM_DEFAULTS, WARM_START_DEFAULTS } from '../../server/src/services/training-params.js';
-import { assertNoOpenHandles } from '../helpers/handles.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { launchChromium, openPage, saveScreenshot, type OpenedPage, waitUntilLive } from './harness.js';
+import { startTestServer } from '../helpers/server.js';
+import { openPage, saveScreenshot, waitUntilLive } from './harness.js';
+import { usePagePerTest } from './suite.js';
 
 const PHONE = { width: 390, height: 844 } as const;
 
 describe('Train and Models pages', { timeout: 420_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let opened: OpenedPage;
-  let page: Page;
-
-  before(async () => {
+  const suite = usePagePerTest(() => {
     assert.ok(existsSync(join(REPO_ROOT, 'client', 'build', 'handler.js')), 'build the client first (npm run build)');
     // The harness's app runs no worker; this one trains, on a small test set
     // so evaluation stays quick, with frequent progress ticks.
-    server = await startTestServer({ config: { evalTestLimit: 500, trainingProgressMs: 100 } });
-    browser = await launchChromium();
+    return startTestServer({ config: { evalTestLimit: 500, trainingProgressMs: 100 } });
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await assertNoOpenHandles();
-  });
-
-  beforeEach(async () => {
-    opened = await openPage(browser);
-    page = opened.page;
-  });
-
-  afterEach(async () => {
-    await opened.context.close();
-    assert.deepEqual(opened.errors, [], 'the page logged errors');
-  });
-
-  const monitor = () => page.getByTestId('run-monitor');
+  const monitor = () => suite.page.getByTestId('run-monitor');
 
   async function waitForPhase(phases: readonly string[], timeout: number): Promise<string> {
-    await page.locator(phases.map((p) => `[data-testid="run-monitor"][data-phase="${p}"]`).join(', ')).waitFor({ timeout });
+    await suite.page.locator(phases.map((p) => `[data-testid="run-monitor"][data-phase="${p}"]`).join(', ')).waitFor({ timeout });
     return (await monitor().getAttribute('data-phase')) ?? '';
   }
 
   test("the form fine-tunes the active version with the server's warm-start recipe, or trains fresh weights with the fresh one", async () => {
-    await page.goto(`${server.url}/train`);
-    await waitUntilLive(page);
-    const fineTune = page.getByRole('radio', { name: /^Fine-tune v1/ });
-    const fresh = page.getByRole('radio', { name: /^Fresh weights/ });
-    await fineTune.and(page.locator(':checked')).waitFor();
-    const value = (label: string) => page.getByLabel(label, { exact: true }).inputValue();
+    await suite.page.goto(`${suite.server.url}/train`);
+    await waitUntilLive(suite.page);
+    const fineTune = suite.page.getByRole('radio', { name: /^Fine-tune v1/ });
+    const fresh = suite.page.getByRole('radio', { name: /^Fresh weights/ });
+    await fineTune.and(suite.page.locator(':checked')).waitFor();
+    const value = (label: string) => suite.page.getByLabel(label, { exact: true }).inputValue();
     assert.equal(await value('Epochs'), String(WARM_START_DEFAULTS.epochs));
     assert.equal(await value('Learning rate'), String(WARM_START_DEFAULTS.learningRate));
     await fresh.check();
@@ -71,41 +48,41 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
     assert.equal(await value('MNIST digits'), String(TRAINING_PARAM_DEFAULTS.mnistLimit));
     assert.equal(await value('Drawing weight'), String(TRAINING_PARAM_DEFAULTS.userSampleWeight));
     // A value typed in stays when the start changes; a default follows it.
-    await page.getByLabel('Epochs').fill('5');
+    await suite.page.getByLabel('Epochs').fill('5');
     await fineTune.check();
     assert.equal(await value('Epochs'), '5');
     assert.equal(await value('Learning rate'), String(WARM_START_DEFAULTS.learningRate));
   });
 
   test('refuses out-of-range parameters in the form, saying which and why, before asking the server', async () => {
-    await page.goto(`${server.url}/train`);
-    await waitUntilLive(page);
-    await page.getByText('No training jobs yet.').waitFor();
-    const epochs = page.getByLabel('Epochs');
+    await suite.page.goto(`${suite.server.url}/train`);
+    await waitUntilLive(suite.page);
+    await suite.page.getByText('No training jobs yet.').waitFor();
+    const epochs = suite.page.getByLabel('Epochs');
     await epochs.fill('0');
     await epochs.blur();
-    await page.getByText('Epochs must be from 1 to 50; 0 is not.').waitFor();
+    await suite.page.getByText('Epochs must be from 1 to 50; 0 is not.').waitFor();
     assert.equal(await epochs.getAttribute('aria-invalid'), 'true');
-    await page.getByLabel('Learning rate').fill('');
-    await page.getByRole('button', { name: 'Start training' }).click();
-    await page.getByText(`Learning rate is needed (the default is ${WARM_START_DEFAULTS.learningRate}).`).waitFor();
-    assert.equal(await page.evaluate('document.activeElement.id'), 'train-epochs', 'the first wrong field takes the focus');
-    const jobs = await server.db.query('SELECT 1 FROM training_jobs');
+    await suite.page.getByLabel('Learning rate').fill('');
+    await suite.page.getByRole('button', { name: 'Start training' }).click();
+    await suite.page.getByText(`Learning rate is needed (the default is ${WARM_START_DEFAULTS.learningRate}).`).waitFor();
+    assert.equal(await suite.page.evaluate('document.activeElement.id'), 'train-epochs', 'the first wrong field takes the focus');
+    const jobs = await suite.server.db.query('SELECT 1 FROM training_jobs');
     assert.equal(jobs.length, 0, 'nothing was sent');
   });
 
   test('a tiny job runs live to its end, and its version shows on the Models page with examples of its mistakes', async () => {
-    await page.goto(`${server.url}/train`);
-    await waitUntilLive(page);
+    await suite.page.goto(`${suite.server.url}/train`);
+    await waitUntilLive(suite.page);
     // From fresh weights: the test's active model is untrained, so the new version beats it and takes over.
-    await page.getByRole('radio', { name: /^Fresh weights/ }).check();
-    await page.getByLabel('Epochs').fill('1');
-    await page.getByLabel('Batch size').fill('50');
-    await page.getByLabel('MNIST digits').fill('500');
-    await page.getByLabel('Seed').fill('7');
-    await page.getByRole('checkbox', { name: /^Augment/ }).uncheck();
-    await page.getByRole('button', { name: 'Start training' }).click();
-    await page.waitForURL(/\?job=/);
+    await suite.page.getByRole('radio', { name: /^Fresh weights/ }).check();
+    await suite.page.getByLabel('Epochs').fill('1');
+    await suite.page.getByLabel('Batch size').fill('50');
+    await suite.page.getByLabel('MNIST digits').fill('500');
+    await suite.page.getByLabel('Seed').fill('7');
+    await suite.page.getByRole('checkbox', { name: /^Augment/ }).uncheck();
+    await suite.page.getByRole('button', { name: 'Start training' }).click();
+    await suite.page.waitForURL(/\?job=/);
     await monitor().waitFor();
 
     // Watch the run: phases and progress as they arrive.
@@ -116,45 +93,45 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
     for (;;) {
       const phase = (await monitor().getAttribute('data-phase')) ?? '';
       seen.add(phase);
-      progress.add(Number(await page.getByTestId('run-progress').getAttribute('aria-valuenow')));
-      chartSeen ||= (await page.getByTestId('live-loss').locator('canvas').count()) > 0;
+      progress.add(Number(await suite.page.getByTestId('run-progress').getAttribute('aria-valuenow')));
+      chartSeen ||= (await suite.page.getByTestId('live-loss').locator('canvas').count()) > 0;
       if (phase === 'COMPLETED' || phase === 'FAILED' || phase === 'CANCELLED') break;
       assert.ok(Date.now() < deadline, `the job did not finish in time; phases seen: ${[...seen].join(', ')}`);
-      await page.waitForTimeout(150);
+      await suite.page.waitForTimeout(150);
     }
-    assert.equal((await monitor().getAttribute('data-phase')), 'COMPLETED', (await page.getByTestId('run-result').textContent()) ?? '');
+    assert.equal((await monitor().getAttribute('data-phase')), 'COMPLETED', (await suite.page.getByTestId('run-result').textContent()) ?? '');
     assert.ok(seen.has('RUNNING') || seen.has('EVALUATING'), `saw the job at work: ${[...seen].join(', ')}`);
     assert.ok(chartSeen, 'the loss chart appeared');
-    assert.equal(await page.getByTestId('run-progress').getAttribute('aria-valuenow'), '100');
-    assert.equal(await page.getByTestId('per-class-progress').locator('li').count(), 10, 'validation accuracy for each digit');
-    const result = page.getByTestId('run-result');
+    assert.equal(await suite.page.getByTestId('run-progress').getAttribute('aria-valuenow'), '100');
+    assert.equal(await suite.page.getByTestId('per-class-progress').locator('li').count(), 10, 'validation accuracy for each digit');
+    const result = suite.page.getByTestId('run-result');
     await result.filter({ hasText: 'Version 2 is ready' }).waitFor();
-    await page.getByTestId('job-row').first().filter({ hasText: 'Completed' }).waitFor();
-    await page.waitForTimeout(300);
-    await saveScreenshot(page, 'train-finished-desktop-light');
+    await suite.page.getByTestId('job-row').first().filter({ hasText: 'Completed' }).waitFor();
+    await suite.page.waitForTimeout(300);
+    await saveScreenshot(suite.page, 'train-finished-desktop-light');
 
     await result.getByRole('link', { name: 'See v2 on the Models page' }).click();
-    await page.waitForURL(/\/models\?id=/);
-    await page.getByRole('heading', { level: 2, name: /^v2 · / }).waitFor();
-    assert.equal(await page.getByTestId('model-row').count(), 2, 'the imported version and the new one');
-    await page.getByTestId('split-accuracy').filter({ hasText: /%$/ }).waitFor();
+    await suite.page.waitForURL(/\/models\?id=/);
+    await suite.page.getByRole('heading', { level: 2, name: /^v2 · / }).waitFor();
+    assert.equal(await suite.page.getByTestId('model-row').count(), 2, 'the imported version and the new one');
+    await suite.page.getByTestId('split-accuracy').filter({ hasText: /%$/ }).waitFor();
 
-    const cells = page.getByTestId('model-confusion').locator('button');
+    const cells = suite.page.getByTestId('model-confusion').locator('button');
     await cells.first().waitFor();
     const name = (await cells.first().getAttribute('aria-label')) ?? '';
     const [, actual, predicted] = /(\d)s taken for (\d)/.exec(name) ?? [];
     await cells.first().click();
-    const examples = page.getByTestId('cell-examples');
+    const examples = suite.page.getByTestId('cell-examples');
     await examples.getByRole('heading', { name: new RegExp(`^${actual} taken for ${predicted}`) }).waitFor();
     await examples.getByRole('img').first().waitFor();
     const labels = await examples.getByRole('img').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label')));
     assert.ok(labels.length >= 1, 'at least one example image');
     assert.ok(labels.every((l) => l?.startsWith(`A ${actual} the model read as ${predicted}`)), labels.join('; '));
     for (const chart of ['roc-chart', 'pr-chart', 'calibration-chart', 'loss-chart', 'accuracy-chart']) {
-      await page.getByTestId(chart).locator('canvas').first().waitFor();
+      await suite.page.getByTestId(chart).locator('canvas').first().waitFor();
     }
-    await page.waitForTimeout(300);
-    await saveScreenshot(page, 'models-examples-desktop-light');
+    await suite.page.waitForTimeout(300);
+    await saveScreenshot(suite.page, 'models-examples-desktop-light');
 
     for (const theme of ['light', 'dark'] as const) {
       for (const [device, options] of [
@@ -162,9 +139,9 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
         ['phone', { colorScheme: theme, viewport: PHONE, deviceScaleFactor: 2 }],
       ] as const) {
         for (const path of ['/train', '/models']) {
-          const view = await openPage(browser, options);
+          const view = await openPage(suite.browser, options);
           try {
-            await view.page.goto(`${server.url}${path}`);
+            await view.page.goto(`${suite.server.url}${path}`);
             const chart = path === '/models' ? 'roc-chart' : 'live-loss';
             if (path === '/train') await view.page.getByTestId('job-row').first().getByRole('button', { name: 'Watch' }).click();
             await view.page.getByTestId(chart).locator('canvas').first().waitFor();
@@ -185,16 +162,16 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
   });
 
   test('a fine-tune starts from the weights of the version active when it starts, and says so in the job list', async () => {
-    const [{ id: activeId }] = await server.db.query<{ id: string }>("SELECT id FROM model_versions WHERE status = 'active'");
-    await page.goto(`${server.url}/train`);
-    await waitUntilLive(page);
-    await page.getByRole('radio', { name: /^Fine-tune v2/ }).and(page.locator(':checked')).waitFor();
-    await page.getByLabel('MNIST digits').fill('500');
-    await page.getByRole('button', { name: 'Start training' }).click();
-    await page.waitForURL(/\?job=/);
+    const [{ id: activeId }] = await suite.server.db.query<{ id: string }>("SELECT id FROM model_versions WHERE status = 'active'");
+    await suite.page.goto(`${suite.server.url}/train`);
+    await waitUntilLive(suite.page);
+    await suite.page.getByRole('radio', { name: /^Fine-tune v2/ }).and(suite.page.locator(':checked')).waitFor();
+    await suite.page.getByLabel('MNIST digits').fill('500');
+    await suite.page.getByRole('button', { name: 'Start training' }).click();
+    await suite.page.waitForURL(/\?job=/);
     assert.equal(await waitForPhase(['COMPLETED', 'FAILED', 'CANCELLED'], 240_000), 'COMPLETED');
-    await page.getByTestId('job-row').first().filter({ hasText: /Completed/ }).filter({ hasText: /fine-tune/ }).waitFor();
-    const [job] = await server.db.query<{ params: Record<string, unknown>; lineage: Record<string, unknown> }>(
+    await suite.page.getByTestId('job-row').first().filter({ hasText: /Completed/ }).filter({ hasText: /fine-tune/ }).waitFor();
+    const [job] = await suite.server.db.query<{ params: Record<string, unknown>; lineage: Record<string, unknown> }>(
       'SELECT j.params, v.lineage FROM training_jobs j JOIN model_versions v ON v.id = j.model_version_id ORDER BY j.created_at DESC LIMIT 1',
     );
     assert.equal(job?.params.warmStart, true);
@@ -204,18 +181,18 @@ describe('Train and Models pages', { timeout: 420_000 }, () => {
   });
 
   test('a running job can be cancelled from its progress panel', async () => {
-    await page.goto(`${server.url}/train`);
-    await waitUntilLive(page);
-    await page.getByLabel('Epochs').fill('5');
-    await page.getByLabel('MNIST digits').fill('20000');
-    await page.getByRole('button', { name: 'Start training' }).click();
-    await page.waitForURL(/\?job=/);
+    await suite.page.goto(`${suite.server.url}/train`);
+    await waitUntilLive(suite.page);
+    await suite.page.getByLabel('Epochs').fill('5');
+    await suite.page.getByLabel('MNIST digits').fill('20000');
+    await suite.page.getByRole('button', { name: 'Start training' }).click();
+    await suite.page.waitForURL(/\?job=/);
     await waitForPhase(['RUNNING'], 120_000);
     await monitor().getByRole('button', { name: 'Cancel' }).click();
     assert.equal(await waitForPhase(['CANCELLED', 'COMPLETED', 'FAILED'], 60_000), 'CANCELLED');
-    await page.getByTestId('run-result').filter({ hasText: 'Cancelled.' }).waitFor();
-    await page.getByTestId('job-row').first().filter({ hasText: 'Cancelled' }).waitFor();
-    const [job] = await server.db.query<{ status: string }>("SELECT status FROM training_jobs ORDER BY created_at DESC LIMIT 1");
+    await suite.page.getByTestId('run-result').filter({ hasText: 'Cancelled.' }).waitFor();
+    await suite.page.getByTestId('job-row').first().filter({ hasText: 'Cancelled' }).waitFor();
+    const [job] = await suite.server.db.query<{ status: string }>("SELECT status FROM training_jobs ORDER BY created_at DESC LIMIT 1");
     assert.equal(job?.status.toUpperCase(), 'CANCELLED');
   });
 });
