@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
 import { ErrorCode, formatClientError } from '../errors.js';
@@ -76,6 +76,9 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Context
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.stopGracePeriodMillis }),
       { async serverWillStart() { return { async drainServer() { await webSocket.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
+      // Cache hints are unused (answers are per visitor, mostly mutations), and the plugin's
+      // per-field hook made Apollo wrap every resolver: ~20 KB of garbage per classify.
+      ApolloServerPluginCacheControlDisabled(),
       complexityPlugin(options.maxQueryComplexity),
       rateLimitStatusPlugin,
       logInternalErrors,
