@@ -12,9 +12,9 @@ import type { Logger } from '../logger.js';
 import type { AppMetrics } from '../observability/metrics.js';
 import { bodyErrorHandler } from './body-errors.js';
 import { clientIdCookie, rejectBadClientId } from './client-id.js';
-import { graphiqlRouter } from './graphiql.js';
-import { healthRouter, type Readiness } from './health.js';
-import { httpMetrics, metricsRouter } from './metrics.js';
+import { graphiqlAssets, graphiqlPage, IDE_ASSETS } from './graphiql.js';
+import { healthCheck, type Readiness } from './health.js';
+import { httpMetrics, metricsEndpoint } from './metrics.js';
 import { requestLogger } from './request-log.js';
 
 export interface AppOptions {
@@ -47,9 +47,11 @@ export function mountRoutes(app: Express, options: AppOptions): void {
   app.set('trust proxy', trust);
   if (options.metrics) app.use(httpMetrics(options.metrics));
   app.use(requestLogger(options.logger));
-  app.use(healthRouter(options.readiness));
-  if (options.metrics) app.use(metricsRouter(options.metrics, { token: options.metricsToken, logger: options.logger }));
-  app.use(graphiqlRouter());
+  // Routes on exact paths (not routers mounted at /, which every request would walk through).
+  app.get('/healthz', healthCheck(options.readiness));
+  if (options.metrics) app.get('/metrics', metricsEndpoint(options.metrics, { token: options.metricsToken, logger: options.logger }));
+  app.get('/graphql', graphiqlPage());
+  app.use(IDE_ASSETS, graphiqlAssets());
   app.use(adminAccess(options.adminAuth, trust));
   // After /healthz and /metrics, so that probes and scrapers get no cookie.
   app.use(clientIdCookie());

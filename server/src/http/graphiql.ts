@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 
 /** URL prefix of the IDE's static files. */
 export const IDE_ASSETS = '/graphiql';
@@ -73,18 +73,22 @@ function wantsHtml(req: Request): boolean {
   return req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
 }
 
-/** Serves the IDE page on `GET /graphql` for browsers and its assets under {@link IDE_ASSETS}. */
-export function graphiqlRouter(): Router {
-  const router = Router();
-  router.get('/graphql', (req, res, next) => {
+/** The IDE page, for `GET /graphql` from a browser; GraphQL clients pass through to the API. */
+export function graphiqlPage(): RequestHandler {
+  return (req, res, next) => {
     if (!wantsHtml(req) || typeof req.query.query === 'string') return next();
     res.set('Cache-Control', 'no-cache').type('html').send(PAGE);
-  });
-  router.get(`${IDE_ASSETS}/init.js`, (_req, res) => {
+  };
+}
+
+/** The IDE's scripts and styles, to mount at {@link IDE_ASSETS}. */
+export function graphiqlAssets(): Router {
+  const router = Router();
+  router.get('/init.js', (_req, res) => {
     res.type('application/javascript').set('Cache-Control', 'no-cache').send(INIT_SCRIPT);
   });
   for (const [name, file] of Object.entries(ASSET_FILES)) {
-    router.get(`${IDE_ASSETS}/${name}`, (_req, res, next) => {
+    router.get(`/${name}`, (_req, res, next) => {
       res.sendFile(file, { maxAge: '1d', immutable: false }, (error) => error && next(error));
     });
   }

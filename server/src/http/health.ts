@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 
 export interface Readiness {
   /** The version answering `classify`, when one is loaded. */
@@ -12,9 +12,8 @@ export interface Readiness {
  * can classify (a model is loaded and the database answers), else 503 with
  * the reason. Load balancers and the Docker HEALTHCHECK poll it.
  */
-export function healthRouter(readiness: Readiness): Router {
-  const router = Router();
-  router.get('/healthz', async (_req, res) => {
+export function healthCheck(readiness: Readiness): RequestHandler {
+  return async (_req, res) => {
     res.set('Cache-Control', 'no-store');
     const model = readiness.modelVersion();
     if (model === undefined) {
@@ -28,6 +27,5 @@ export function healthRouter(readiness: Readiness): Router {
       return;
     }
     res.json({ status: 'ok', model });
-  });
-  return router;
+  };
 }

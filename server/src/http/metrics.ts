@@ -6,7 +6,7 @@
  * the port private.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { bearerToken } from '../auth/admin.js';
 import { ErrorCode, httpErrorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -42,10 +42,10 @@ export function httpMetrics(metrics: AppMetrics): RequestHandler {
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-export function metricsRouter(metrics: AppMetrics, options: { token: string | undefined; logger: Logger }): Router {
-  const router = Router();
+/** `GET /metrics`. */
+export function metricsEndpoint(metrics: AppMetrics, options: { token: string | undefined; logger: Logger }): RequestHandler {
   const expected = options.token === undefined ? undefined : digest(options.token);
-  router.get('/metrics', async (req, res) => {
+  return async (req, res) => {
     res.set('Cache-Control', 'no-store');
     if (expected) {
       const sent = bearerToken(req.headers.authorization);
@@ -64,6 +64,5 @@ export function metricsRouter(metrics: AppMetrics, options: { token: string | un
       ((res.locals.logger as Logger | undefined) ?? options.logger).error({ err: error }, 'cannot render metrics');
       res.status(500).json(httpErrorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Cannot render the metrics; it has been logged.'));
     }
-  });
-  return router;
+  };
 }
