@@ -65,6 +65,25 @@ describe('prediction events over Postgres NOTIFY', () => {
     }
   });
 
+  test('a payload with quotes, backslashes, line separators and non-ASCII text arrives exactly as sent', async () => {
+    const sender = await startPredictionTransport({ connectionString: db.url, db: pool });
+    const receiver = await startPredictionTransport({ connectionString: db.url, db: pool });
+    try {
+      const subscription = createAppPubSub(receiver.eventTarget).subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
+      const tricky = { ...payload(1), clientId: 'q"uo\\te \u2028 é 😀 \\u0000', probabilities: [0.1234567890123, 1e-7, ...payload(1).probabilities.slice(2)] };
+      const plain = payload(2);
+      const receiving = collect(subscription, 2);
+      const publisher = createAppPubSub(sender.eventTarget);
+      publisher.publish(Topic.PREDICTION_ADDED, tricky);
+      publisher.publish(Topic.PREDICTION_ADDED, plain);
+      await sender.flush();
+      assert.deepEqual(await receiving, [tricky, plain]);
+      await subscription.return?.();
+    } finally {
+      await Promise.all([sender.close(), receiver.close()]);
+    }
+  });
+
   test('drops a malformed notification and keeps delivering', async () => {
     const transport = await startPredictionTransport({ connectionString: db.url, db: pool });
     try {

@@ -97,10 +97,10 @@ export async function startPredictionTransport(options: PredictionTransportOptio
 
   const sendBatch = async (batch: typeof queue) => {
     try {
-      await db.query('SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(c, p, i) ORDER BY i', [
-        batch.map((n) => n.channel),
-        batch.map((n) => n.text),
-      ]);
+      // One json parameter built from the payloads' own JSON: a text[] would copy and escape every payload.
+      // (`json`, unlike jsonb, hands each element back exactly as written.)
+      const pairs = `[${batch.map((n) => `[${JSON.stringify(n.channel)},${n.text}]`).join(',')}]`;
+      await db.query('SELECT pg_notify(e->>0, (e->1)::text) FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, i) ORDER BY i', [pairs]);
     } catch (error) {
       logger?.warn({ err: coerceError(error), events: batch.length }, 'NOTIFY failed; the events reach this instance only');
       for (const n of batch) local.dispatchEvent(new CustomEvent(n.topic, { detail: JSON.parse(n.text) as unknown }));
