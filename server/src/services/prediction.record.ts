@@ -49,12 +49,17 @@ export function quantizePixels(pixels: Float32Array): Uint8Array {
 export function asStoredReal(value: number): number {
   const single = Math.fround(value);
   if (single === 0 || !Number.isFinite(single)) return single;
-  // A float32 needs at most 9 significant digits to round-trip; the first precision that does is the shortest.
-  for (let digits = 1; digits < 9; digits++) {
-    const decimal = Number(single.toPrecision(digits));
-    if (Math.fround(decimal) === single) return decimal;
+  // A float32 needs at most 9 significant digits to round-trip, and once d digits do, d + 1 do too
+  // (the nearest (d+1)-digit decimal is at least as near as the nearest d-digit one): so the
+  // shortest precision that round-trips can be found by bisection, in 3 or 4 tries instead of up to 9.
+  let lo = 1;
+  let hi = 9;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Math.fround(Number(single.toPrecision(mid))) === single) hi = mid;
+    else lo = mid + 1;
   }
-  return Number(single.toPrecision(9));
+  return Number(single.toPrecision(lo));
 }
 
 /** The probabilities and confidence of an answer as the `real` columns give them back. */
