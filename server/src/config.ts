@@ -37,6 +37,8 @@ export interface Config {
   readonly tfBackend: (typeof TF_BACKENDS)[number];
   /** Run classify's forward passes in a worker thread, beside the request thread instead of on it. @default true */
   readonly inferenceThread: boolean;
+  /** Worker threads that decode `classify` images, off the request thread; 0 decodes them on it. @default 1 */
+  readonly preprocessThreads: number;
   /** Largest accepted HTTP request body, in bytes. @default 4_194_304 // 4 MiB */
   readonly bodyLimit: number;
   /** Largest accepted image, in bytes after base64 decoding. @default 2_097_152 // 2 MiB */
@@ -209,6 +211,7 @@ function envSchema(cwd: string) {
     NODE_ENV: oneOf('NODE_ENV', NODE_ENVS, 'development'),
     TF_BACKEND: oneOf('TF_BACKEND', TF_BACKENDS, 'auto'),
     INFERENCE_THREAD: oneOf('INFERENCE_THREAD', ['true', 'false'] as const, 'true'),
+    PREPROCESS_THREADS: integer('PREPROCESS_THREADS', 0, 16, 1, ' (0 decodes images on the request thread)'),
     BODY_LIMIT: integer('BODY_LIMIT', 1024, 100 * 1024 * 1024, 4 * 1024 * 1024, ' (bytes)'),
     MAX_IMAGE_BYTES: integer('MAX_IMAGE_BYTES', 1024, 50 * 1024 * 1024, 2 * 1024 * 1024, ' (bytes)'),
     // Preprocessing has hard limits of its own; the configured ones may only be lower.
@@ -261,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     nodeEnv: e.NODE_ENV,
     tfBackend: e.TF_BACKEND,
     inferenceThread: e.INFERENCE_THREAD === 'true',
+    preprocessThreads: e.PREPROCESS_THREADS,
     bodyLimit: e.BODY_LIMIT,
     maxImageBytes: e.MAX_IMAGE_BYTES,
     maxImageSide: e.MAX_IMAGE_SIDE,

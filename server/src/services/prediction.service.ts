@@ -8,7 +8,8 @@ import { PredictionEntity, type InputKind } from '../db/entities/prediction.enti
 import type { Logger } from '../logger.js';
 import { Topic, type AppPubSub } from '../graphql/pubsub.js';
 import type { ClassifierService } from './classifier.service.js';
-import { toModelInput, type Drawing, type DrawingLimits } from './drawing-input.js';
+import type { Drawing } from './drawing-input.js';
+import type { DrawingPreprocessor } from './drawing-preprocessor.js';
 import { isUuid } from './model.service.js';
 import { PredictionWriter } from './prediction.writer.js';
 import {
@@ -87,7 +88,7 @@ export class PredictionService {
     private readonly dataSource: DataSource,
     private readonly classifier: ClassifierService,
     private readonly pubSub: AppPubSub,
-    private readonly limits: DrawingLimits,
+    private readonly preprocessor: DrawingPreprocessor,
     private readonly logger: Logger,
   ) {
     this.writer = new PredictionWriter(dataSource);
@@ -126,7 +127,7 @@ export class PredictionService {
   async #infer(drawing: Drawing): Promise<Inference> {
     // Refuse early: no need to preprocess what no model can answer.
     this.classifier.assertReady();
-    const input = toModelInput(drawing, this.limits);
+    const input = await this.preprocessor.toModelInput(drawing);
     const bytes = quantizePixels(input.pixels);
     const { probabilities, modelVersionId } = await this.classifier.predict(dequantizePixels(bytes));
     if (probabilities.length !== 10 || !probabilities.every(Number.isFinite)) {
