@@ -202,6 +202,60 @@ describe('live performance from labels', () => {
     assert.equal(after.accuracy, digit === 2 ? 1 : 0);
   });
 
+  test('shows how sure the model was when right and when wrong, by confidence, over the same filters', async () => {
+    const CONFIDENCE = /* GraphQL */ `
+      query Confidence($from: DateTime, $to: DateTime, $mine: Boolean) {
+        performance(from: $from, to: $to, mine: $mine) {
+          labeledCount
+          confidence { bins { lo hi correct wrong } meanWhenCorrect meanWhenWrong }
+        }
+      }
+    `;
+    type Confidence = {
+      labeledCount: number;
+      confidence: { bins: Array<{ lo: number; hi: number; correct: number; wrong: number }>; meanWhenCorrect: number | null; meanWhenWrong: number | null };
+    };
+    // In 2024, before everything above: [label, digit, confidence, client]. 0.5 and 1 sit on bin edges.
+    const rows: Array<[number | null, number, number, string]> = [
+      [2, 2, 0.99, 'perf-conf-a'],
+      [2, 2, 1, 'perf-conf-a'],
+      [3, 3, 0.5, 'perf-conf-b'],
+      [4, 9, 0.42, 'perf-conf-a'],
+      [5, 6, 0.97, 'perf-conf-b'],
+      [null, 7, 0.3, 'perf-conf-a'],
+    ];
+    await server.db.query(
+      `INSERT INTO predictions (model_version_id, client_id, pixels, probabilities, digit, confidence, label, input_kind, created_at, labeled_at)
+       SELECT $1, c, decode(repeat('00', 784), 'hex'), array_fill(0.1::real, ARRAY[10]), d, conf, l, 'pixels', '2024-03-01T00:00:00Z', CASE WHEN l IS NULL THEN NULL ELSE now() END
+       FROM unnest($2::smallint[], $3::smallint[], $4::real[], $5::text[]) AS r(l, d, conf, c)`,
+      [versions[1], rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
+    );
+    const ask = async (variables: Record<string, unknown>, clientId?: string) => {
+      const response = await server.graphql<{ performance: Confidence }>(CONFIDENCE, variables, clientId ? { headers: { 'x-client-id': clientId } } : {});
+      assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+      return response.data!.performance;
+    };
+    const counts = (report: Confidence) => Object.fromEntries(report.confidence.bins.filter((b) => b.correct + b.wrong > 0).map((b) => [b.lo.toFixed(2), [b.correct, b.wrong]]));
+
+    const year = await ask({ from: '2024-01-01T00:00:00Z', to: '2025-01-01T00:00:00Z' });
+    assert.equal(year.labeledCount, 5, 'the unlabelled one is not counted');
+    const { bins } = year.confidence;
+    assert.equal(bins.length, 20);
+    assert.deepEqual([bins[0].lo, bins[0].hi, bins[19].lo, bins[19].hi], [0, 0.05, 0.95, 1]);
+    assert.deepEqual(counts(year), { '0.40': [0, 1], '0.50': [1, 0], '0.95': [2, 1] });
+    assert.equal(bins.reduce((sum, b) => sum + b.correct + b.wrong, 0), year.labeledCount);
+    const mean = (values: number[]) => values.map(Math.fround).reduce((a, b) => a + b, 0) / values.length;
+    assert.ok(Math.abs(year.confidence.meanWhenCorrect! - mean([0.99, 1, 0.5])) < 1e-9);
+    assert.ok(Math.abs(year.confidence.meanWhenWrong! - mean([0.42, 0.97])) < 1e-9);
+
+    const mine = await ask({ from: '2024-01-01T00:00:00Z', to: '2025-01-01T00:00:00Z', mine: true }, 'perf-conf-b');
+    assert.deepEqual(counts(mine), { '0.50': [1, 0], '0.95': [0, 1] });
+    const empty = await ask({ from: '2023-01-01T00:00:00Z', to: '2024-01-01T00:00:00Z' });
+    assert.deepEqual(counts(empty), {});
+    assert.equal(empty.confidence.meanWhenCorrect, null);
+    assert.equal(empty.confidence.meanWhenWrong, null);
+  });
+
   for (const [variables, field] of [
     [{ modelId: 'v1' }, 'modelId'],
     [{ from: '2025-06-02T00:00:00Z', to: '2025-06-01T00:00:00Z' }, 'from'],

@@ -1,11 +1,11 @@
-import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { ModelService } from '../services/model.service.js';
 import type { PerformanceService } from '../services/performance.service.js';
 import type { Context } from './context.js';
 import { toModelVersion } from './model-version.type.js';
-import { ClassPerformance, ModelPerformance, Performance, PerformanceBucket } from './performance.type.js';
+import { ClassPerformance, ConfidenceDistribution, ModelPerformance, Performance, PerformanceBucket } from './performance.type.js';
 
-@Resolver()
+@Resolver(() => Performance)
 export class PerformanceResolver {
   constructor(
     private readonly performanceService: PerformanceService,
@@ -25,9 +25,11 @@ export class PerformanceResolver {
     @Arg('mine', () => Boolean, { nullable: true, defaultValue: false, description: "Only the caller's own predictions." })
     mine?: boolean | null,
   ): Promise<Performance> {
-    const [report, versions] = await Promise.all([this.performanceService.report(context, { modelId, from, to, mine }), this.models.list()]);
+    const query = { modelId, from, to, mine };
+    const [report, versions] = await Promise.all([this.performanceService.report(context, query), this.models.list()]);
     const byId = new Map(versions.map((version) => [version.id, version]));
     return Object.assign(new Performance(), {
+      scope: { viewer: context, query },
       labeledCount: report.labeledCount,
       correctCount: report.correctCount,
       accuracy: report.accuracy,
@@ -46,5 +48,12 @@ export class PerformanceResolver {
           : [];
       }),
     });
+  }
+
+  @FieldResolver(() => ConfidenceDistribution, {
+    description: 'How sure the model was when right and when wrong, over the same labelled predictions (computed only when asked for).',
+  })
+  confidence(@Root() performance: Performance): Promise<ConfidenceDistribution> {
+    return this.performanceService.confidence(performance.scope.viewer, performance.scope.query);
   }
 }

@@ -1,5 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { TimeBucket } from '../services/performance.service.js';
+import type { Viewer } from '../services/access.js';
+import type { PerformanceQuery, TimeBucket } from '../services/performance.service.js';
 import { ModelVersion } from './model-version.type.js';
 
 export enum TimeBucketValue {
@@ -61,8 +62,38 @@ export class ModelPerformance {
   accuracy!: number | null;
 }
 
+@ObjectType({ description: 'Labelled predictions whose confidence falls in [lo, hi) (the last bin includes 1).' })
+export class ConfidenceBin {
+  @Field(() => Float)
+  lo!: number;
+
+  @Field(() => Float)
+  hi!: number;
+
+  @Field(() => Int, { description: 'Of those, how many the model got right.' })
+  correct!: number;
+
+  @Field(() => Int, { description: 'And how many it got wrong.' })
+  wrong!: number;
+}
+
+@ObjectType({ description: 'How sure the model was when it was right and when it was wrong.' })
+export class ConfidenceDistribution {
+  @Field(() => [ConfidenceBin], { description: 'Twenty bins 0.05 wide, lowest confidence first.' })
+  bins!: ConfidenceBin[];
+
+  @Field(() => Float, { nullable: true, description: 'Mean confidence of the right answers; null without any.' })
+  meanWhenCorrect!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Mean confidence of the wrong answers; null without any.' })
+  meanWhenWrong!: number | null;
+}
+
 @ObjectType({ description: 'How the models do on labelled drawings (the labels are the truth).' })
 export class Performance {
+  /** Who asked and the filters: for the fields computed only when asked for (not in the schema). */
+  scope!: { viewer: Viewer; query: PerformanceQuery };
+
   @Field(() => Int, { description: 'Labelled predictions counted.' })
   labeledCount!: number;
 

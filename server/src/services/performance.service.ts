@@ -7,7 +7,8 @@
  * hundred numbers. The pass is an index-only scan of
  * `predictions_labeled_created_at_idx` (or `..._client_idx` for `mine`),
  * aggregated by parallel workers (see migration 0002 for why the bucket
- * expressions have statistics).
+ * expressions have statistics). The confidence distribution, asked for
+ * separately, scans the same index (which carries `confidence` since 0005).
  */
 import type { DataSource } from 'typeorm';
 import { badUserInput } from '../errors.js';
@@ -136,6 +137,47 @@ interface AggregateRow {
 
 const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
 
+/** Bins of {@link PerformanceService.confidence}: 0.05 wide. */
+export const CONFIDENCE_BINS = 20;
+
+export interface ConfidenceBin {
+  /** Lower edge, inclusive. */
+  lo: number;
+  /** Upper edge, exclusive (inclusive for the last bin). */
+  hi: number;
+  /** Labelled predictions in the bin that the model got right. */
+  correct: number;
+  wrong: number;
+}
+
+export interface ConfidenceDistribution {
+  /** {@link CONFIDENCE_BINS} bins, lowest confidence first. */
+  bins: ConfidenceBin[];
+  /** Mean confidence of the right answers; null without any. */
+  meanWhenCorrect: number | null;
+  meanWhenWrong: number | null;
+}
+
+/**
+ * The SQL condition (over predictions `p`) for the labelled predictions a
+ * query asks about, with its parameters.
+ *
+ * @throws GraphQLError BAD_USER_INPUT for a malformed `modelId` or `from` not before `to`
+ */
+function labelledScope(viewer: Viewer, query: PerformanceQuery): { where: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const conditions = ['p.label IS NOT NULL'];
+  if (query.mine) conditions.push(ownerCondition(viewer, 'p.client_id', params));
+  if (query.modelId !== undefined && query.modelId !== null) {
+    if (!isUuid(query.modelId)) {
+      throw badUserInput(`modelId must be a model version id (a UUID), got ${JSON.stringify(query.modelId.slice(0, 60))}`, 'modelId');
+    }
+    conditions.push(`p.model_version_id = $${params.push(query.modelId)}`);
+  }
+  conditions.push(...timeRangeConditions(query, 'p.created_at', params));
+  return { where: conditions.join(' AND '), params };
+}
+
 /** Precision, recall and F1 of each digit from a confusion matrix (row = truth). */
 export function perClassFromConfusion(confusion: number[][]): ClassPerformance[] {
   return confusion.map((row, digit) => {
@@ -156,17 +198,7 @@ export class PerformanceService {
    * @throws GraphQLError BAD_USER_INPUT for a malformed `modelId` or `from` not before `to`
    */
   async report(viewer: Viewer, query: PerformanceQuery = {}): Promise<PerformanceReport> {
-    const params: unknown[] = [];
-    const conditions = ['p.label IS NOT NULL'];
-    if (query.mine) conditions.push(ownerCondition(viewer, 'p.client_id', params));
-    if (query.modelId !== undefined && query.modelId !== null) {
-      if (!isUuid(query.modelId)) {
-        throw badUserInput(`modelId must be a model version id (a UUID), got ${JSON.stringify(query.modelId.slice(0, 60))}`, 'modelId');
-      }
-      conditions.push(`p.model_version_id = $${params.push(query.modelId)}`);
-    }
-    conditions.push(...timeRangeConditions(query, 'p.created_at', params));
-    const where = conditions.join(' AND ');
+    const { where, params } = labelledScope(viewer, query);
 
     const { bucket, rows } = await this.dataSource.transaction(async (manager) => {
       // The aggregate's estimated cost can pass jit_above_cost; compiling it costs more (~50 ms) than it saves.
@@ -209,6 +241,44 @@ export class PerformanceService {
       overTime,
       byModel,
     };
+  }
+
+  /**
+   * How sure the model was when it was right and when it was wrong: the
+   * labelled predictions of `query` by confidence, in {@link CONFIDENCE_BINS}
+   * equal bins from 0 to 1 (a confidence of exactly 1 counts in the last).
+   *
+   * @throws GraphQLError BAD_USER_INPUT as {@link report}
+   */
+  async confidence(viewer: Viewer, query: PerformanceQuery = {}): Promise<ConfidenceDistribution> {
+    const { where, params } = labelledScope(viewer, query);
+    const rows = (await this.dataSource.query(
+      `SELECT least(width_bucket(p.confidence, 0, 1, ${CONFIDENCE_BINS}), ${CONFIDENCE_BINS}) AS bin,
+              count(*) FILTER (WHERE p.label = p.digit)::int AS correct,
+              count(*) FILTER (WHERE p.label <> p.digit)::int AS wrong,
+              coalesce(sum(p.confidence) FILTER (WHERE p.label = p.digit), 0)::float8 AS correct_sum,
+              coalesce(sum(p.confidence) FILTER (WHERE p.label <> p.digit), 0)::float8 AS wrong_sum
+         FROM predictions p WHERE ${where} GROUP BY 1`,
+      params,
+    )) as Array<{ bin: number; correct: number; wrong: number; correct_sum: number; wrong_sum: number }>;
+    const bins: ConfidenceBin[] = Array.from({ length: CONFIDENCE_BINS }, (_, i) => ({
+      lo: i / CONFIDENCE_BINS,
+      hi: (i + 1) / CONFIDENCE_BINS,
+      correct: 0,
+      wrong: 0,
+    }));
+    let correctSum = 0;
+    let wrongSum = 0;
+    for (const row of rows) {
+      const bin = bins[row.bin - 1]!;
+      bin.correct = row.correct;
+      bin.wrong = row.wrong;
+      correctSum += row.correct_sum;
+      wrongSum += row.wrong_sum;
+    }
+    const correct = bins.reduce((sum, b) => sum + b.correct, 0);
+    const wrong = bins.reduce((sum, b) => sum + b.wrong, 0);
+    return { bins, meanWhenCorrect: ratio(correctSum, correct), meanWhenWrong: ratio(wrongSum, wrong) };
   }
 
   /** From the asked range, else from the first and last matching prediction (two index probes). */
