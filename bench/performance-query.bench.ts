@@ -54,6 +54,9 @@ const PERFORMANCE = /* GraphQL */ `
   }
 `;
 
+/** The same, plus the confidence distribution the Performance page also shows. */
+const WITH_CONFIDENCE = PERFORMANCE.replace('byModel {', 'confidence { meanWhenCorrect meanWhenWrong bins { lo hi correct wrong } }\n      byModel {');
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
@@ -119,8 +122,8 @@ async function main(): Promise<void> {
     const [{ id: v2 }] = await db.query<{ id: string }>('SELECT id FROM model_versions WHERE version = 2');
     const weekAgo = new Date(Date.now() - 7 * 86_400_000).toISOString();
 
-    const query = async (variables: Record<string, unknown>, headers: Record<string, string> = {}) => {
-      const response = await server.graphql<{ performance: { labeledCount: number } }>(PERFORMANCE, variables, { headers });
+    const query = async (variables: Record<string, unknown>, headers: Record<string, string> = {}, text = PERFORMANCE) => {
+      const response = await server.graphql<{ performance: { labeledCount: number } }>(text, variables, { headers });
       if (response.errors) throw new Error(JSON.stringify(response.errors));
       return response.data!.performance;
     };
@@ -130,6 +133,7 @@ async function main(): Promise<void> {
     await timeRuns('last 7 days (daily buckets)', async () => void (await query({ from: weekAgo })));
     await timeRuns('one model version', async () => void (await query({ modelId: v2 })));
     await timeRuns('mine: true (one of 1,000 clients)', async () => void (await query({ mine: true }, { 'x-client-id': 'bench-client-7' })));
+    await timeRuns('all, with the confidence distribution', async () => void (await query({}, {}, WITH_CONFIDENCE)));
 
     console.log('SQL alone (the aggregate statement, EXPLAIN ANALYZE execution time, median of 5):');
     const sql = new pg.Client({ connectionString: db.url });

@@ -1,7 +1,8 @@
 /**
  * The Performance page in a real Chromium against the real server: accuracy
  * from the labels overall, per digit, per version and over time, the
- * confusion matrix, and a live update when someone labels a drawing.
+ * confusion matrix, how sure the model was when right and when wrong, and a
+ * live update when someone labels a drawing.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -13,6 +14,9 @@ import { useServerAndBrowser } from './suite.js';
 
 /** Labelled predictions seeded per owner. */
 const SEEDED = 80;
+
+/** The confidence stored with seeded answer `i`: high when right, lower when wrong (all exact in float4). */
+const seededConfidence = (i: number): number => (i % 3 === 2 ? [0.5, 0.75][(i >> 1) % 2]! : [0.96875, 0.90625][i % 3]!);
 
 /**
  * Stores `count` labelled predictions of `clientId` on MNIST test digits,
@@ -29,8 +33,8 @@ async function seedLabelled(app: App, clientId: string, count: number): Promise<
     const pixels = Buffer.from(Array.from(mnist.images.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)));
     await app.db.query(
       `INSERT INTO predictions (model_version_id, client_id, pixels, probabilities, digit, confidence, label, input_kind, created_at, labeled_at)
-       VALUES ($1, $2, $3, array_fill(0.1::real, ARRAY[10]), $4, 0.8, $5, 'pixels', now() - $6 * interval '4 hours', now())`,
-      [model.id, clientId, pixels, digit, truth, i],
+       VALUES ($1, $2, $3, array_fill(0.1::real, ARRAY[10]), $4, $7, $5, 'pixels', now() - $6 * interval '4 hours', now())`,
+      [model.id, clientId, pixels, digit, truth, i, seededConfidence(i)],
     );
   }
 }
@@ -61,6 +65,16 @@ describe('Performance page', { timeout: 240_000 }, () => {
       await page.getByTestId('accuracy-over-time').locator('canvas').first().waitFor();
       const diagonal = await page.getByTestId('performance-confusion').locator('td.diag').allTextContents();
       assert.equal(diagonal.reduce((sum, n) => sum + Number(n), 0), 68, 'the diagonal holds the right answers');
+      // How sure it was: the seeded confidences, right and wrong apart, over both owners' 80 + 20.
+      await page.getByTestId('confidence-chart').locator('canvas').first().waitFor();
+      const seeded = [...Array.from({ length: SEEDED }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => i)];
+      const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+      const right = mean(seeded.filter((i) => i % 3 !== 2).map(seededConfidence));
+      const wrong = mean(seeded.filter((i) => i % 3 === 2).map(seededConfidence));
+      assert.equal(
+        (await page.getByTestId('confidence-means').textContent())?.replace(/\s+/g, ' ').trim(),
+        `mean confidence ${(right * 100).toFixed(1)}% when right, ${(wrong * 100).toFixed(1)}% when wrong`,
+      );
 
       // Someone else labels a drawing: the figures follow without a reload.
       const other = { 'x-client-id': '00000000-0000-4000-8000-000000000002' };

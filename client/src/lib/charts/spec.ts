@@ -99,6 +99,12 @@ function range(axis: ChartAxis, padded: boolean): uPlot.Scale.Range {
 /** Builds uPlot options from a spec, drawn in `colors`, `width` × `height` CSS pixels. */
 export function specOptions(U: typeof uPlot, spec: ChartSpec, colors: ChartColors, width: number, height: number): uPlot.Options {
   const hasBars = spec.series.some((s) => s.style === 'bars');
+  // Two bar series stand side by side, left and right of their x; one is centred on it.
+  const barSeries = spec.series.filter((s) => s.style === 'bars');
+  const barPaths = (s: ChartSeries) =>
+    barSeries.length === 2
+      ? U.paths.bars!({ size: [0.4, 28], radius: 0.18, align: barSeries.indexOf(s) === 0 ? -1 : 1 })
+      : U.paths.bars!({ size: [0.66, 56], radius: 0.18 });
   const ticks = spec.x.ticks;
   const xFormat = spec.x.format;
   const yFormat = spec.y.format;
@@ -158,7 +164,7 @@ export function specOptions(U: typeof uPlot, spec: ChartSpec, colors: ChartColor
           ...(style === 'bars'
             ? {
                 fill: withAlpha(color, 0.78),
-                paths: U.paths.bars!({ size: [0.66, 56], radius: 0.18 }),
+                paths: barPaths(s),
                 points: { show: false },
               }
             : {

@@ -34,6 +34,16 @@ export const PerformanceQuery = graphql(`
         correctCount
         accuracy
       }
+      confidence {
+        meanWhenCorrect
+        meanWhenWrong
+        bins {
+          lo
+          hi
+          correct
+          wrong
+        }
+      }
     }
   }
 `);
