@@ -22,7 +22,7 @@ import { ClassifierService } from '../server/src/services/classifier.service.js'
 import type { Drawing } from '../server/src/services/drawing-input.js';
 import { ModelService } from '../server/src/services/model.service.js';
 import { PredictionService } from '../server/src/services/prediction.service.js';
-import { DrawingPreprocessor } from '../server/src/services/drawing-preprocessor.js';
+import { DrawingInputPool } from '../server/src/services/drawing-input.pool.js';
 import { CLASSIFY } from './helpers/drawings.js';
 import { postGraphQL } from './helpers/graphql.js';
 import { assertNoOpenHandles } from './helpers/handles.js';
@@ -116,7 +116,7 @@ describe('classify input validation, property-based', () => {
   let dataSource: DataSource;
   let classifier: ClassifierService;
   let predictions: PredictionService;
-  let preprocessor: DrawingPreprocessor;
+  let drawingInputs: DrawingInputPool;
   const rows = async () => Number((await server.db.query<{ n: string }>('SELECT count(*) AS n FROM predictions'))[0].n);
 
   before(async () => {
@@ -128,12 +128,12 @@ describe('classify input validation, property-based', () => {
     classifier = new ClassifierService(new ModelService(dataSource, logger), logger);
     await classifier.loadActive();
     // Images go through the worker pool, as in the server: refusals must keep their code and message across it.
-    preprocessor = new DrawingPreprocessor(limits, { threads: 1 });
-    predictions = new PredictionService(dataSource, classifier, createAppPubSub(), preprocessor, logger);
+    drawingInputs = new DrawingInputPool(limits, { threads: 1 });
+    predictions = new PredictionService(dataSource, classifier, createAppPubSub(), drawingInputs, logger);
   });
   after(async () => {
     classifier?.dispose();
-    await preprocessor?.close();
+    await drawingInputs?.close();
     if (dataSource?.isInitialized) await dataSource.destroy();
     await server?.close();
     await assertNoOpenHandles();

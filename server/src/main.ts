@@ -42,7 +42,7 @@ import { ClassifierService } from './services/classifier.service.js';
 import { ModelService } from './services/model.service.js';
 import { ExportService } from './services/export.service.js';
 import { ImportService } from './services/import.service.js';
-import { DrawingPreprocessor } from './services/drawing-preprocessor.js';
+import { DrawingInputPool } from './services/drawing-input.pool.js';
 import { PredictionService } from './services/prediction.service.js';
 import { userDataResolvers } from './graphql/user-data.js';
 
@@ -165,9 +165,9 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     });
     undo.push(() => transport.close());
     const pubSub = createAppPubSub(transport.eventTarget);
-    const preprocessor = new DrawingPreprocessor(config, { threads: config.preprocessThreads });
-    undo.push(() => preprocessor.close());
-    const predictions = new PredictionService(db.dataSource, classifier, pubSub, preprocessor, logger);
+    const drawingInputs = new DrawingInputPool(config, { threads: config.preprocessThreads });
+    undo.push(() => drawingInputs.close());
+    const predictions = new PredictionService(db.dataSource, classifier, pubSub, drawingInputs, logger);
     const schema = await buildAppSchema({
       container: new ResolverContainer([
         new PredictionResolver(predictions, models),

@@ -1,5 +1,5 @@
 /**
- * Piscina task of {@link DrawingPreprocessor}: `toModelInput` for an image
+ * Piscina task of {@link DrawingInputPool}: `toModelInput` for an image
  * drawing, off the request thread (decoding a photo-sized JPEG in JavaScript
  * takes tens to hundreds of milliseconds). A refusal comes back as data, so
  * its code, message and field survive the thread boundary; anything else

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { Topic, type AppPubSub } from '../graphql/pubsub.js';
 import type { ClassifierService } from './classifier.service.js';
 import type { Drawing } from './drawing-input.js';
-import type { DrawingPreprocessor } from './drawing-preprocessor.js';
+import type { DrawingInputPool } from './drawing-input.pool.js';
 import { isUuid } from './model.service.js';
 import { PredictionWriter } from './prediction.writer.js';
 import {
@@ -88,7 +88,7 @@ export class PredictionService {
     private readonly dataSource: DataSource,
     private readonly classifier: ClassifierService,
     private readonly pubSub: AppPubSub,
-    private readonly preprocessor: DrawingPreprocessor,
+    private readonly drawingInputs: DrawingInputPool,
     private readonly logger: Logger,
   ) {
     this.writer = new PredictionWriter(dataSource);
@@ -127,7 +127,7 @@ export class PredictionService {
   async #infer(drawing: Drawing): Promise<Inference> {
     // Refuse early: no need to preprocess what no model can answer.
     this.classifier.assertReady();
-    const input = await this.preprocessor.toModelInput(drawing);
+    const input = await this.drawingInputs.toModelInput(drawing);
     const bytes = quantizePixels(input.pixels);
     const { probabilities, modelVersionId } = await this.classifier.predict(dequantizePixels(bytes));
     if (probabilities.length !== 10 || !probabilities.every(Number.isFinite)) {

@@ -11,17 +11,17 @@ import { GraphQLError } from 'graphql';
 import { toModelInput, type Drawing, type DrawingLimits, type ModelInput } from './drawing-input.js';
 import type { DrawingTask, DrawingTaskResult } from './drawing-input.worker.js';
 
-export interface DrawingPreprocessorOptions {
+export interface DrawingInputPoolOptions {
   /** Threads decoding images (PREPROCESS_THREADS); 0 decodes them on the calling thread. @default 1 */
   threads?: number;
 }
 
-export class DrawingPreprocessor {
+export class DrawingInputPool {
   private readonly pool: Piscina<DrawingTask, DrawingTaskResult> | undefined;
 
   constructor(
     private readonly limits: DrawingLimits,
-    options: DrawingPreprocessorOptions = {},
+    options: DrawingInputPoolOptions = {},
   ) {
     const threads = options.threads ?? 1;
     this.pool =
