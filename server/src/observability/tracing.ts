@@ -9,13 +9,16 @@
  * and OTEL_SDK_DISABLED is not `true`; spans then go out as OTLP over HTTP
  * (JSON), which collectors and vendors such as New Relic accept
  * (OTEL_EXPORTER_OTLP_HEADERS carries their API key), named by
- * OTEL_SERVICE_NAME (default `mnist-studio`). Off, this file imports nothing
- * and patches nothing: the preload costs one environment lookup.
+ * OTEL_SERVICE_NAME (default `mnist-studio`). Off, this file imports only
+ * a Node built-in and patches nothing: the preload costs one environment
+ * lookup. Only the main thread traces (see the end of this file).
  *
  * Metrics stay with Prometheus (`GET /metrics`) and logs with pino, so the
  * SDK's own metric and log exporters are off unless OTEL_METRICS_EXPORTER /
  * OTEL_LOGS_EXPORTER ask for them.
  */
+import { isMainThread } from 'node:worker_threads';
+
 const env = process.env;
 
 /** Whether tracing was started in this process (`on`) or not (`off`). */
@@ -70,4 +73,6 @@ async function startTracing(): Promise<void> {
   process.once('SIGINT', flush);
 }
 
-if (enabled()) await startTracing();
+// Worker threads (inference, image decoding) inherit the `--import` of this file; the request
+// thread's SDK is the one that traces, and a second one per thread would only duplicate hooks and timers.
+if (isMainThread && enabled()) await startTracing();
