@@ -30,23 +30,3 @@ test('the committed default model scores at least 99.4% on the 10,000 MNIST test
     classifier.dispose();
   }
 });
-
-test('the committed default model answers a single image within a few milliseconds', async () => {
-  const { artifacts } = await readArtifactsDir(MODEL_DIR);
-  const classifier = await Classifier.fromArtifacts(artifacts);
-  try {
-    const image = loadMnist('test', 1).images;
-    for (let i = 0; i < 20; i++) await classifier.predict(image);
-    const times: number[] = [];
-    for (let i = 0; i < 100; i++) {
-      const t = performance.now();
-      await classifier.predict(image);
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    // The API's classify budget is 5 ms p50 including HTTP and the database; inference must be a small part.
-    assert.ok(times[50] < 3, `p50 ${times[50].toFixed(2)} ms`);
-  } finally {
-    classifier.dispose();
-  }
-});
