@@ -40,6 +40,9 @@ export const convCases: readonly ConvCase[] = (() => {
   }
   cases.push({ batch: 2, height: 9, width: 7, inChannels: 3, outChannels: 2, kernel: 3, stride: 2, pad: 1 });
   cases.push({ batch: 2, height: 6, width: 8, inChannels: 2, outChannels: 3, kernel: 2, stride: 1, pad: 2 });
+  // One input channel takes a path of its own in the filter gradient: the model's first layer, and explicit padding.
+  cases.push({ batch: 3, height: 28, width: 28, inChannels: 1, outChannels: 16, kernel: 3, stride: 1, pad: 'same' });
+  cases.push({ batch: 2, height: 9, width: 8, inChannels: 1, outChannels: 3, kernel: 3, stride: 2, pad: 1 });
   return cases;
 })();
 

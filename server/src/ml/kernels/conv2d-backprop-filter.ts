@@ -1,5 +1,7 @@
 import {
+  BatchMatMul,
   Conv2D,
+  Reshape,
   Conv2DBackpropFilter,
   Slice,
   Transpose,
@@ -10,7 +12,8 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs';
-import { convGeometry, padding } from './conv-geometry.js';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { convGeometry, padding, type ConvGeometry } from './conv-geometry.js';
 import { withWasmScratch } from './wasm-scratch.js';
 
 type Shape4D = [number, number, number, number];
@@ -37,6 +40,9 @@ export function conv2dBackpropFilterWasm(args: {
   const { x, dy } = inputs;
   const g = convGeometry(Conv2DBackpropFilter, x.shape as Shape4D, attrs.filterShape, attrs);
   const [, oH, oW] = dy.shape;
+  if (g.inChannels === 1 && x.dtype === 'float32' && dy.dtype === 'float32') {
+    return singleChannelFilterGrad(x, dy, g, backend as BackendWasm);
+  }
   return withWasmScratch(backend, (s) => {
     const xT = s.run(Transpose, { x }, { perm: [3, 1, 2, 0] });
     const dyT = s.run(Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
@@ -66,6 +72,50 @@ export function conv2dBackpropFilterWasm(args: {
         ? full
         : s.run(Slice, { x: full }, { begin: [0, 0, 0, 0], size: [g.inChannels, g.filterHeight, g.filterWidth, g.outChannels] });
     return s.run(Transpose, { x: cropped }, { perm: [1, 2, 0, 3] });
+  });
+}
+
+/**
+ * dW of a conv over one input channel (a grayscale image, the first layer):
+ * there the transposed-input conv above is a 9-pixel output over a filter as
+ * large as the image, which XNNPACK runs at about 1 GFLOP/s (28 ms for batch
+ * 128 of 28×28 → 16). Instead the taps' shifted inputs are laid out in JS as
+ * patchesᵀ `[kh·kw, n·oH·oW]`, and one matMul with dy `[n·oH·oW, cOut]`
+ * gives dW: the same sums, about 5 times faster.
+ */
+function singleChannelFilterGrad(x: TensorInfo, dy: TensorInfo, g: ConvGeometry, backend: BackendWasm): TensorInfo {
+  const [n, oH, oW, cOut] = dy.shape as Shape4D;
+  const { inHeight: h, inWidth: w, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padTop, padLeft } = g;
+  const m = n * oH * oW;
+  return withWasmScratch(backend, (s) => {
+    const patches = s.adopt(backend.makeOutput([1, kh * kw, m], 'float32'));
+    // Views after makeOutput: allocation may grow the heap and detach older views.
+    const src = backend.typedArrayFromHeap(x) as Float32Array;
+    const out = backend.typedArrayFromHeap(patches) as Float32Array;
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        let o = (a * kw + b) * m;
+        for (let img = 0; img < n; img++) {
+          const base = img * h * w;
+          for (let i = 0; i < oH; i++) {
+            const row = i * sh + a - padTop;
+            if (row < 0 || row >= h) {
+              out.fill(0, o, o + oW);
+              o += oW;
+              continue;
+            }
+            const rowBase = base + row * w;
+            for (let j = 0; j < oW; j++, o++) {
+              const col = j * sw + b - padLeft;
+              out[o] = col >= 0 && col < w ? src[rowBase + col]! : 0;
+            }
+          }
+        }
+      }
+    }
+    const dy3 = s.run(Reshape, { x: dy }, { shape: [1, m, cOut] });
+    const product = s.run(BatchMatMul, { a: patches, b: dy3 }, { transposeA: false, transposeB: false });
+    return s.run(Reshape, { x: product }, { shape: [kh, kw, 1, cOut] });
   });
 }
 

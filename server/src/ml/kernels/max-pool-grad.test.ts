@@ -21,6 +21,9 @@ interface PoolCase {
 
 const cases: PoolCase[] = [
   { shape: [2, 8, 8, 3], filter: 2, stride: 2, pad: 'valid' },
+  // The model's last pool: 7 → 3, the last row and column in no window.
+  { shape: [3, 7, 7, 6], filter: 2, stride: 2, pad: 'valid' },
+  { shape: [2, 6, 10, 16], filter: 2, stride: 2, pad: 'same' },
   { shape: [2, 7, 9, 4], filter: 2, stride: 2, pad: 'same' },
   { shape: [3, 9, 7, 2], filter: 3, stride: 1, pad: 'same' },
   { shape: [2, 7, 9, 4], filter: 3, stride: 2, pad: 'same' },
