@@ -57,6 +57,8 @@ export interface Config {
   readonly runWorker: boolean;
   /** Training jobs one worker process runs at once (each takes a CPU core). @default 1 */
   readonly workerConcurrency: number;
+  /** Threads each training job computes its batches on (data parallel; each takes a CPU core). @default 1 */
+  readonly trainThreads: number;
   /** How often a running training job proves its worker alive, in ms. @default 2_000 */
   readonly trainingHeartbeatMs: number;
   /** A running job silent for this long is presumed lost (worker killed) and re-queued or failed, in ms. @default 15_000 */
@@ -222,6 +224,7 @@ function envSchema(cwd: string) {
     SHUTDOWN_TIMEOUT_MS: integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000, 10_000, ' (milliseconds)'),
     RUN_WORKER: oneOf('RUN_WORKER', ['true', 'false'] as const, 'true'),
     WORKER_CONCURRENCY: integer('WORKER_CONCURRENCY', 1, 16, 1),
+    TRAIN_THREADS: integer('TRAIN_THREADS', 1, 16, 1),
     TRAINING_HEARTBEAT_MS: integer('TRAINING_HEARTBEAT_MS', 100, 60_000, 2_000, ' (milliseconds)'),
     TRAINING_STALE_MS: integer('TRAINING_STALE_MS', 1_000, 3_600_000, 15_000, ' (milliseconds, at least twice TRAINING_HEARTBEAT_MS)'),
     TRAINING_MAX_ATTEMPTS: integer('TRAINING_MAX_ATTEMPTS', 1, 10, 2),
@@ -274,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     runWorker: e.RUN_WORKER === 'true',
     workerConcurrency: e.WORKER_CONCURRENCY,
+    trainThreads: e.TRAIN_THREADS,
     trainingHeartbeatMs: e.TRAINING_HEARTBEAT_MS,
     trainingStaleMs: e.TRAINING_STALE_MS,
     trainingMaxAttempts: e.TRAINING_MAX_ATTEMPTS,

@@ -19,7 +19,7 @@ import type { ModelService } from '../services/model.service.js';
 import { TrainingEventsService } from '../services/training-events.service.js';
 import { TrainingService } from '../services/training.service.js';
 import { migrateQueue } from './queue.js';
-import { startTrainingWorker, type TrainingWorker } from './worker.js';
+import { startTrainingWorker, trainTaskSettings, type TrainingWorker } from './worker.js';
 
 export interface TrainingFeatureOptions {
   config: Config;
@@ -84,11 +84,7 @@ export async function startTrainingFeature(options: TrainingFeatureOptions): Pro
         logger,
         concurrency: config.workerConcurrency,
         staleAfterMs: config.trainingStaleMs,
-        settings: {
-          heartbeatMs: config.trainingHeartbeatMs,
-          progressIntervalMs: config.trainingProgressMs,
-          evalTestLimit: config.evalTestLimit,
-        },
+        settings: trainTaskSettings(config),
       });
       undo.push(() => worker!.stop());
     }

@@ -34,6 +34,8 @@ export interface TrainTaskSettings {
   fallbackValidation: number;
   /** Nice value of the training and evaluation threads (Linux): requests on this process's main thread go first. */
   threadNiceness: number;
+  /** Threads each job's batches are computed on (data parallel). */
+  trainThreads: number;
 }
 
 export interface TrainTaskDeps {
@@ -197,6 +199,8 @@ class TrainingAttempt {
           : undefined,
       validation: validation.count > 0 ? { images: validation.images, labels: validation.labels } : undefined,
       initialModel: warmStartFrom && baseArtifacts ? baseArtifacts : undefined,
+      threads: deps.settings.trainThreads,
+      niceness: deps.settings.threadNiceness,
     };
     const trained = await trainInWorker(
       options,
@@ -235,6 +239,7 @@ class TrainingAttempt {
       recipe: {
         ...params,
         trainer: 'train.ts',
+        threads: deps.settings.trainThreads,
         samples: trained.samples,
         samplesPerSec: trained.samplesPerSec,
         warmStartFrom: warmStartFrom?.id ?? null,

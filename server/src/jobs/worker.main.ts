@@ -18,7 +18,7 @@ import { createLogger } from '../logger.js';
 import { ModelRegistryService } from '../services/model-registry.service.js';
 import { ModelService } from '../services/model.service.js';
 import { TrainingEventsService } from '../services/training-events.service.js';
-import { startTrainingWorker } from './worker.js';
+import { startTrainingWorker, trainTaskSettings } from './worker.js';
 
 async function main(): Promise<void> {
   let config;
@@ -63,11 +63,7 @@ async function main(): Promise<void> {
     logger,
     concurrency: config.workerConcurrency,
     staleAfterMs: config.trainingStaleMs,
-    settings: {
-      heartbeatMs: config.trainingHeartbeatMs,
-      progressIntervalMs: config.trainingProgressMs,
-      evalTestLimit: config.evalTestLimit,
-    },
+    settings: trainTaskSettings(config),
   });
   // Tests and supervisors wait for this line before starting jobs.
   logger.info('worker ready');

@@ -7,6 +7,7 @@
  */
 import { run, type Runner } from 'graphile-worker';
 import type { DataSource } from 'typeorm';
+import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { ModelRegistryService } from '../services/model-registry.service.js';
@@ -49,7 +50,16 @@ export const DEFAULT_TRAIN_TASK_SETTINGS: TrainTaskSettings = {
   evalTestLimit: 10_000,
   fallbackValidation: 1_000,
   threadNiceness: 10,
+  trainThreads: 1,
 };
+
+/** The task settings the configuration chooses (the rest keep their defaults). */
+export const trainTaskSettings = (config: Config): Partial<TrainTaskSettings> => ({
+  heartbeatMs: config.trainingHeartbeatMs,
+  progressIntervalMs: config.trainingProgressMs,
+  evalTestLimit: config.evalTestLimit,
+  trainThreads: config.trainThreads,
+});
 
 /** Starts a worker; resolves once it listens for jobs. */
 export async function startTrainingWorker(options: TrainingWorkerOptions): Promise<TrainingWorker> {

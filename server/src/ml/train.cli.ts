@@ -33,6 +33,9 @@ Usage: npm run train -- [options]
   --no-augment           train on the digits as they are
   --label-smoothing <x>  cross-entropy label smoothing        (default ${DEFAULT_TRAIN_OPTIONS.labelSmoothing})
   --warmup <x>           fraction of steps warming the lr up  (default ${DEFAULT_TRAIN_OPTIONS.warmupFraction})
+  --threads <n>          threads computing each batch, data parallel;
+                         2 on a 2-core machine trains ~1.6x faster, but only
+                         --threads 1 reproduces the committed model exactly (default 1)
   --holdout <n>          hold out the last n training digits for per-epoch validation (default 0)
   --no-test              skip scoring the MNIST test set after each epoch
   --out <dir>            where to write model.json, weights.bin, meta.json (default data/model)
@@ -58,6 +61,7 @@ function parse(argv: string[]) {
       'label-smoothing': { type: 'string' },
       warmup: { type: 'string' },
       holdout: { type: 'string' },
+      threads: { type: 'string' },
       test: { type: 'boolean', default: true },
       out: { type: 'string', default: 'data/model' },
       name: { type: 'string', default: 'default' },
@@ -93,6 +97,7 @@ function parse(argv: string[]) {
       labelSmoothing: num('label-smoothing', values['label-smoothing'], d.labelSmoothing, false),
       warmupFraction: num('warmup', values.warmup, d.warmupFraction, false),
       evaluateTest: values.test,
+      threads: num('threads', values.threads, 1, true),
     } satisfies TrainOptions,
   };
 }

@@ -8,7 +8,7 @@
  * AbortSignal (or a worker's cancel message) is seen within one batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadModelFromArtifacts, validateArtifacts, type ModelArtifacts } from './artifacts.js';
+import { exportArtifacts, loadModelFromArtifacts, validateArtifacts, type ModelArtifacts } from './artifacts.js';
 import { augmentBatch, type AugmentOptions } from './augment.js';
 import { initBackend } from './backend.js';
 import { predictProbabilities } from './classifier.js';
@@ -17,6 +17,8 @@ import { registerFastGradients } from './gradients.js';
 import { IMAGE_SIZE, loadMnist, NUM_CLASSES, PIXELS } from './mnist.js';
 import { createModel, logitsModel, type ModelOptions } from './model.js';
 import { Rng } from './rng.js';
+import { ShardThreads } from './train-shards.js';
+import { applyShards, readVariables, shardGradients, stepModel, type Shard, type StepModel, type StepSettings } from './train-step.js';
 
 /** Labelled digits, images `[n, 28, 28]` flattened (ink 1), labels `[n]`. */
 export interface LabelledImages {
@@ -56,6 +58,15 @@ export interface TrainOptions {
    * Its BatchNorm statistics keep updating and its dropout stays on in training.
    */
   initialModel?: ModelArtifacts;
+  /**
+   * Threads computing each batch (data parallel): the batch is cut into this
+   * many shards, whose gradients are averaged into one step. How the work is
+   * run, not the recipe, except that BatchNorm normalises each shard by its
+   * own statistics. @default 1
+   */
+  threads?: number;
+  /** Nice value of the helper threads when `threads` > 1 (see thread-priority.ts). @default 0 */
+  niceness?: number;
 }
 
 export interface BatchProgress {
@@ -165,6 +176,18 @@ function validateLabelled(name: string, set: LabelledImages | undefined): void {
 }
 
 /** Checks options from untrusted places (worker messages, CLI) with messages that say what to fix. */
+/** Most threads one training run may use. */
+export const MAX_TRAIN_THREADS = 16;
+
+/** Fewest samples a shard gets: smaller shards make BatchNorm's batch statistics too noisy. */
+const MIN_SHARD = 16;
+
+/** Cuts `n` samples into at most `threads` contiguous shards of at least {@link MIN_SHARD} (one shard when n is small). */
+export function shardSizes(n: number, threads: number): number[] {
+  const count = Math.max(1, Math.min(threads, Math.floor(n / MIN_SHARD)));
+  return Array.from({ length: count }, (_, i) => Math.floor((n * (i + 1)) / count) - Math.floor((n * i) / count));
+}
+
 export function validateTrainOptions(o: TrainOptions): void {
   check(Number.isInteger(o.epochs) && o.epochs >= 1 && o.epochs <= 1000, `expects epochs to be an integer from 1 to 1000, got ${o.epochs}`);
   check(Number.isInteger(o.batchSize) && o.batchSize >= 2 && o.batchSize <= 4096, `expects batchSize to be an integer from 2 to 4096, got ${o.batchSize}`);
@@ -182,6 +205,8 @@ export function validateTrainOptions(o: TrainOptions): void {
   const warmup = o.warmupFraction ?? DEFAULT_TRAIN_OPTIONS.warmupFraction;
   check(warmup >= 0 && warmup < 1, `expects warmupFraction in [0, 1), got ${warmup}`);
   if (o.initialModel !== undefined) validateArtifacts(o.initialModel, 'train: initialModel');
+  const threads = o.threads ?? 1;
+  check(Number.isInteger(threads) && threads >= 1 && threads <= MAX_TRAIN_THREADS, `expects threads to be an integer from 1 to ${MAX_TRAIN_THREADS}, got ${threads}`);
 }
 
 /** Mean cross-entropy of probabilities `[n, 10]` against labels, probabilities clipped at 1e-7. */
@@ -189,6 +214,38 @@ function meanCrossEntropy(probs: Float32Array, labels: Uint8Array): number {
   let sum = 0;
   for (let i = 0; i < labels.length; i++) sum -= Math.log(Math.max(probs[i * NUM_CLASSES + labels[i]], 1e-7));
   return labels.length ? sum / labels.length : 0;
+}
+
+/**
+ * One optimizer step over a batch cut into shards: shard 0 here, the others
+ * in the helper threads at the same time (sent the weights first when the
+ * previous step changed them); then the averaged gradients are applied.
+ *
+ * @returns the batch's mean loss and correct answers
+ */
+async function trainStep(
+  m: StepModel,
+  settings: StepSettings,
+  optimizer: tf.Optimizer,
+  shards: Shard[],
+  helpers: ShardThreads | undefined,
+  weightsChanged: boolean,
+): Promise<{ loss: number; correct: number }> {
+  const weights = helpers && shards.length > 1 && weightsChanged
+    ? { trainable: readVariables(m.trainable), nonTrainable: readVariables(m.nonTrainable) }
+    : undefined;
+  const remote = helpers && shards.length > 1 ? helpers.step(shards.slice(1), weights) : Promise.resolve([]);
+  // A failed local shard must not leave the helpers' step unobserved.
+  remote.catch(() => undefined);
+  const local = shardGradients(m, settings, shards[0]);
+  let others: Awaited<typeof remote>;
+  try {
+    others = await remote;
+  } catch (error) {
+    tf.dispose(local.grads);
+    throw error;
+  }
+  return applyShards(m, optimizer, local, others);
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -227,7 +284,13 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
 
   const model = o.initialModel ? await loadModelFromArtifacts(o.initialModel) : createModel({ ...o.model, seed: o.seed });
   const logits = logitsModel(model);
-  const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as Array<{ seed?: number }>;
+  const stepper = stepModel(model, logits);
+  const settings: StepSettings = { labelSmoothing: o.labelSmoothing, weighted };
+  const helpers = (o.threads ?? 1) > 1
+    ? await ShardThreads.start((o.threads ?? 1) - 1, { artifacts: await exportArtifacts(model), backend, settings, niceness: o.niceness })
+    : undefined;
+  // The helpers start from the model as exported; afterwards each step sends the weights the last step made.
+  let weightsChanged = false;
   const optimizer = tf.train.adam(o.learningRate);
   const setLearningRate = (lr: number) => {
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
@@ -282,24 +345,19 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
         if (augmentOptions) augmentBatch(x, x, augmentRng, augmentOptions, yBuf.subarray(0, n));
         const lr = learningRateAt(step, totalSteps, o.learningRate, o.warmupFraction);
         setLearningRate(lr);
-        for (const d of dropouts) d.seed = dropoutRng.int(2 ** 31);
-
-        const [lossT, correctT] = tf.tidy(() => {
-          const xs = tf.tensor4d(x, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
-          const labels = tf.tensor1d(yBuf.subarray(0, n), 'int32');
-          const ys = tf.oneHot(labels, NUM_CLASSES);
-          const weights = weighted ? tf.tensor1d(wBuf.subarray(0, n)) : undefined;
-          let correct: tf.Tensor | undefined;
-          const loss = optimizer.minimize(() => {
-            const out = logits.apply(xs, { training: true }) as tf.Tensor2D;
-            correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), labels), 'float32')));
-            return tf.losses.softmaxCrossEntropy(ys, out, weights, o.labelSmoothing) as tf.Scalar;
-          }, true)!;
-          return [loss, correct!];
+        let offset = 0;
+        const shards = shardSizes(n, helpers ? helpers.size + 1 : 1).map((size): Shard => {
+          const at = offset;
+          offset += size;
+          return {
+            x: x.slice(at * PIXELS, (at + size) * PIXELS),
+            labels: yBuf.slice(at, at + size),
+            weights: weighted ? wBuf.slice(at, at + size) : undefined,
+            dropoutSeeds: stepper.dropouts.map(() => dropoutRng.int(2 ** 31)),
+          };
         });
-        const loss = lossT.dataSync()[0];
-        const correct = correctT.dataSync()[0];
-        tf.dispose([lossT, correctT]);
+        const { loss, correct } = await trainStep(stepper, settings, optimizer, shards, helpers, weightsChanged);
+        weightsChanged = true;
         if (!Number.isFinite(loss)) throw new Error(`train: the loss became ${loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`);
 
         step++;
@@ -357,9 +415,10 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
     throw err;
   } finally {
     optimizer.dispose();
+    await helpers?.dispose();
   }
   // Dropout seeds are per-batch noise, not part of the model.
-  for (const d of dropouts) d.seed = undefined;
+  for (const d of stepper.dropouts) d.seed = undefined;
   return {
     model,
     history,
