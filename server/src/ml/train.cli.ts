@@ -33,9 +33,10 @@ Usage: npm run train -- [options]
   --no-augment           train on the digits as they are
   --label-smoothing <x>  cross-entropy label smoothing        (default ${DEFAULT_TRAIN_OPTIONS.labelSmoothing})
   --warmup <x>           fraction of steps warming the lr up  (default ${DEFAULT_TRAIN_OPTIONS.warmupFraction})
-  --threads <n>          threads computing each batch, data parallel;
-                         2 on a 2-core machine trains ~1.6x faster, but only
-                         --threads 1 reproduces the committed model exactly (default 1)
+  --threads <n>          threads computing each batch, data parallel: faster
+                         on an idle multi-core machine; BatchNorm then sees each
+                         thread's share of a batch apart, so the committed
+                         model's recipe is --threads 1                      (default 1)
   --holdout <n>          hold out the last n training digits for per-epoch validation (default 0)
   --no-test              skip scoring the MNIST test set after each epoch
   --out <dir>            where to write model.json, weights.bin, meta.json (default data/model)

@@ -220,6 +220,7 @@ function meanCrossEntropy(probs: Float32Array, labels: Uint8Array): number {
  * One optimizer step over a batch cut into shards: shard 0 here, the others
  * in the helper threads at the same time (sent the weights first when the
  * previous step changed them); then the averaged gradients are applied.
+ * `whileWaiting` runs after shard 0, while the helpers may still compute.
  *
  * @returns the batch's mean loss and correct answers
  */
@@ -230,6 +231,7 @@ async function trainStep(
   shards: Shard[],
   helpers: ShardThreads | undefined,
   weightsChanged: boolean,
+  whileWaiting: () => void,
 ): Promise<{ loss: number; correct: number }> {
   const weights = helpers && shards.length > 1 && weightsChanged
     ? { trainable: readVariables(m.trainable), nonTrainable: readVariables(m.nonTrainable) }
@@ -237,12 +239,14 @@ async function trainStep(
   const remote = helpers && shards.length > 1 ? helpers.step(shards.slice(1), weights) : Promise.resolve([]);
   // A failed local shard must not leave the helpers' step unobserved.
   remote.catch(() => undefined);
-  const local = shardGradients(m, settings, shards[0]);
+  let local: ReturnType<typeof shardGradients> | undefined;
   let others: Awaited<typeof remote>;
   try {
+    local = shardGradients(m, settings, shards[0]);
+    whileWaiting();
     others = await remote;
   } catch (error) {
-    tf.dispose(local.grads);
+    if (local) tf.dispose(local.grads);
     throw error;
   }
   return applyShards(m, optimizer, local, others);
@@ -323,9 +327,8 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
       let lossSum = 0;
       let correctSum = 0;
       shuffleRng.shuffle(order);
-      for (let b = 0; b < batches; b++) {
-        if (signal?.aborted) throw new TrainingCancelledError('training was cancelled');
-        const t0 = performance.now();
+      /** Gathers (and augments) batch `b` of this epoch into the buffers; returns its size. */
+      const fill = (b: number): number => {
         const start = b * bs;
         const n = Math.min(bs, total - start);
         for (let i = 0; i < n; i++) {
@@ -341,8 +344,15 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
             wBuf[i] = extraWeight;
           }
         }
+        if (augmentOptions) augmentBatch(xBuf.subarray(0, n * PIXELS), xBuf.subarray(0, n * PIXELS), augmentRng, augmentOptions, yBuf.subarray(0, n));
+        return n;
+      };
+      let filled = fill(0);
+      for (let b = 0; b < batches; b++) {
+        if (signal?.aborted) throw new TrainingCancelledError('training was cancelled');
+        const t0 = performance.now();
+        const n = filled;
         const x = xBuf.subarray(0, n * PIXELS);
-        if (augmentOptions) augmentBatch(x, x, augmentRng, augmentOptions, yBuf.subarray(0, n));
         const lr = learningRateAt(step, totalSteps, o.learningRate, o.warmupFraction);
         setLearningRate(lr);
         let offset = 0;
@@ -356,7 +366,10 @@ export async function train(options: TrainOptions, callbacks: TrainCallbacks = {
             dropoutSeeds: stepper.dropouts.map(() => dropoutRng.int(2 ** 31)),
           };
         });
-        const { loss, correct } = await trainStep(stepper, settings, optimizer, shards, helpers, weightsChanged);
+        // The shards hold copies, so the buffers take the next batch while the helpers compute.
+        const { loss, correct } = await trainStep(stepper, settings, optimizer, shards, helpers, weightsChanged, () => {
+          if (b + 1 < batches) filled = fill(b + 1);
+        });
         weightsChanged = true;
         if (!Number.isFinite(loss)) throw new Error(`train: the loss became ${loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate`);
 
