@@ -11,8 +11,8 @@ import { IMAGE_SIZE, NUM_CLASSES } from './mnist.js';
 
 /** A model being trained, seen the way a step needs it. */
 export interface StepModel {
-  /** Maps images to logits; shares its weights with the saved model. */
-  logits: tf.LayersModel;
+  /** Maps images to logits in training mode; the same maths as the model's layers up to the logits. */
+  forward: (images: tf.Tensor4D) => tf.Tensor2D;
   /** Trainable variables, in `model.trainableWeights` order (the same in every thread). */
   trainable: tf.Variable[];
   /** BatchNorm moving statistics and other non-trainable variables, in `model.nonTrainableWeights` order. */
@@ -45,10 +45,49 @@ export interface ShardResult<G> {
   correct: number;
 }
 
+/** The parts of a tfjs-layers Conv2D a plain conv2d call needs (not in its public typings). */
+interface ConvLayer {
+  kernel: { read(): tf.Tensor4D };
+  useBias: boolean;
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  dilationRate: [number, number];
+  dataFormat: string;
+  activation: { getClassName(): string };
+}
+
+/** A Conv2D that is a bare convolution (no bias, linear activation, NHWC, no dilation), as the model's are. */
+function bareConv(layer: tf.layers.Layer): ConvLayer | undefined {
+  if (layer.getClassName() !== 'Conv2D') return undefined;
+  const conv = layer as unknown as ConvLayer;
+  const bare = !conv.useBias && conv.activation.getClassName() === 'linear' && conv.dataFormat === 'channelsLast' && conv.dilationRate.every((d) => d === 1);
+  return bare ? conv : undefined;
+}
+
+/**
+ * The logits model's layers applied one by one in training mode, each bare
+ * Conv2D as a plain `tf.conv2d`. tfjs-layers runs those as fused convs, whose
+ * gradient computes the input's gradient eagerly, even for the first layer,
+ * whose input is the images (about 5 % of a step); a plain conv's gradients
+ * are computed only where the tape needs them. The values are the same.
+ */
+function layerByLayer(logits: tf.LayersModel): (images: tf.Tensor4D) => tf.Tensor2D {
+  const layers = logits.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  const convs = layers.map(bareConv);
+  return (images) => {
+    let x: tf.Tensor = images;
+    layers.forEach((layer, i) => {
+      const conv = convs[i];
+      x = conv ? tf.conv2d(x as tf.Tensor4D, conv.kernel.read(), conv.strides, conv.padding) : (layer.apply(x, { training: true }) as tf.Tensor);
+    });
+    return x as tf.Tensor2D;
+  };
+}
+
 /** Views a layers model as a {@link StepModel}; `logits` is its {@link logitsModel}. */
 export function stepModel(model: tf.LayersModel, logits: tf.LayersModel): StepModel {
   return {
-    logits,
+    forward: layerByLayer(logits),
     trainable: model.trainableWeights.map((w) => w.read() as tf.Variable),
     nonTrainable: model.nonTrainableWeights.map((w) => w.read() as tf.Variable),
     dropouts: model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as Array<{ seed?: number }>,
@@ -70,7 +109,7 @@ export function shardGradients(m: StepModel, settings: StepSettings, shard: Shar
     const weights = settings.weighted && shard.weights ? tf.tensor1d(shard.weights) : undefined;
     let correct: tf.Tensor | undefined;
     const result = tf.variableGrads(() => {
-      const out = m.logits.apply(xs, { training: true }) as tf.Tensor2D;
+      const out = m.forward(xs);
       correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), labels), 'float32')));
       return tf.losses.softmaxCrossEntropy(ys, out, weights, settings.labelSmoothing) as tf.Scalar;
     }, m.trainable);
