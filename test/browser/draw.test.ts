@@ -156,8 +156,9 @@ describe('Draw page', { timeout: 180_000 }, () => {
     await suite.page.mouse.down();
     const seen: string[][] = [];
     for (const point of rest) {
-      await suite.page.mouse.move(...at(point), { steps: 6 });
+      // Counted before the move: on a busy machine the move's preview can go out before the move's promise resolves here.
       const before = sent('Preview').length;
+      await suite.page.mouse.move(...at(point), { steps: 6 });
       // The request event can lag the move on a busy machine: wait for it rather than for quiet.
       for (const deadline = Date.now() + 5000; sent('Preview').length === before && Date.now() < deadline; ) await suite.page.waitForTimeout(20);
       assert.ok(sent('Preview').length > before, 'a preview goes out while the pen moves');
