@@ -101,6 +101,38 @@ describe('prediction events over Postgres NOTIFY', () => {
     }
   });
 
+  test('parses notifications only while this process has a subscriber for their topic', async () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (_obj: object, msg?: string) => void warnings.push(String(msg)) };
+    const transport = await startPredictionTransport({ connectionString: db.url, db: pool, logger });
+    const channel = PREDICTION_CHANNELS[Topic.PREDICTION_ADDED];
+    // A malformed notification shows whether it was parsed: parsing it logs a warning.
+    const sendMalformedAndWait = async () => {
+      await pool.query('SELECT pg_notify($1, $2)', [channel, 'not json']);
+      // A well-formed one on the other topic, after it, marks that the first has been handled.
+      const seen = createAppPubSub(transport.eventTarget).subscribe(Topic.PREDICTION_LABELED)[Symbol.asyncIterator]();
+      const marker = collect(seen, 1);
+      await pool.query('SELECT pg_notify($1, $2)', [PREDICTION_CHANNELS[Topic.PREDICTION_LABELED], JSON.stringify(payload(3))]);
+      assert.equal((await marker).length, 1);
+      await seen.return?.();
+    };
+    try {
+      await sendMalformedAndWait();
+      assert.deepEqual(warnings, [], 'no subscriber: dropped unparsed');
+      const subscription = createAppPubSub(transport.eventTarget).subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
+      const pending = subscription.next();
+      await sendMalformedAndWait();
+      assert.deepEqual(warnings, ['dropped a malformed prediction notification'], 'a subscriber: parsed and checked');
+      await subscription.return?.();
+      void pending;
+      warnings.length = 0;
+      await sendMalformedAndWait();
+      assert.deepEqual(warnings, [], 'the subscription ended: dropped unparsed again');
+    } finally {
+      await transport.close();
+    }
+  });
+
   test('when NOTIFY fails, the event still reaches this process', async () => {
     const failing = { query: () => Promise.reject(new Error('connection refused')) };
     const transport = await startPredictionTransport({ connectionString: db.url, db: failing });
