@@ -12,6 +12,10 @@ import { usePagePerTest } from './suite.js';
 interface Exchange {
   /** `Preview`, `Classify`, `DiscardPrediction`, `LabelPrediction` ... */
   readonly operation: string;
+  /** Whether the body carried the query text (a persisted query whose hash the server knows goes without). */
+  readonly withText: boolean;
+  /** Whether the body carried a persisted-query hash. */
+  readonly persisted: boolean;
   readonly sentAt: number;
   readonly answer: Promise<Answer>;
 }
@@ -45,20 +49,43 @@ describe('Draw page', { timeout: 180_000 }, () => {
   beforeEach(async () => {
     exchanges = [];
     gets = [];
+    // A persisted query the server did not know yet is refused and sent again with its text (the
+    // retry carries `miss`): the pair is one operation here, answered by the retry. Misses and
+    // retries of an operation pair up in order, whichever of the two the page reports first.
+    const waitingMisses = new Map<string, Array<(answer: Answer) => void>>();
+    const earlyRetries = new Map<string, Answer[]>();
+    const queue = <T>(map: Map<string, T[]>, key: string) => map.get(key) ?? map.set(key, []).get(key)!;
     suite.page.on('request', (request) => {
       if (!request.url().split('?')[0]!.endsWith('/graphql') || request.resourceType() !== 'fetch') return;
       if (request.method() !== 'POST') {
         gets.push(request.url());
         return;
       }
-      const operation = (JSON.parse(request.postData() ?? '{}') as { operationName?: string }).operationName ?? '';
-      const answer = request.response().then(async (response) => {
+      const body = JSON.parse(request.postData() ?? '{}') as { operationName?: string; query?: string; extensions?: { persistedQuery?: { sha256Hash?: string; miss?: boolean } } };
+      const operation = body.operationName ?? '';
+      const reply = request.response().then(async (response) => {
         const receivedAt = Date.now();
-        const body = (await response?.json().catch(() => undefined)) as { data?: Record<string, { digit?: number; probabilities?: number[] } | null> } | undefined;
-        const result = body?.data?.preview ?? body?.data?.classify;
-        return { receivedAt, digit: result?.digit ?? null, probabilities: result?.probabilities ?? null };
+        const json = (await response?.json().catch(() => undefined)) as
+          | { data?: Record<string, { digit?: number; probabilities?: number[] } | null>; errors?: Array<{ message?: string }> }
+          | undefined;
+        const result = json?.data?.preview ?? json?.data?.classify;
+        const missed = json?.errors?.some((e) => e.message === 'PersistedQueryNotFound') ?? false;
+        return { missed, answer: { receivedAt, digit: result?.digit ?? null, probabilities: result?.probabilities ?? null } };
       });
-      exchanges.push({ operation, sentAt: Date.now(), answer });
+      if (body.extensions?.persistedQuery?.miss) {
+        void reply.then(({ answer }) => {
+          const waiting = queue(waitingMisses, operation).shift();
+          if (waiting) waiting(answer);
+          else queue(earlyRetries, operation).push(answer);
+        });
+        return;
+      }
+      const answer = reply.then(({ missed, answer }) => {
+        if (!missed) return answer;
+        const early = queue(earlyRetries, operation).shift();
+        return early ?? new Promise<Answer>((resolve) => queue(waitingMisses, operation).push(resolve));
+      });
+      exchanges.push({ operation, withText: typeof body.query === 'string', persisted: Boolean(body.extensions?.persistedQuery?.sha256Hash), sentAt: Date.now(), answer });
     });
     await suite.page.goto(`${suite.server.url}/`);
     // "Live" appears once the page is hydrated and the graphql-ws socket is up.
@@ -108,6 +135,22 @@ describe('Draw page', { timeout: 180_000 }, () => {
     await nextFrames(suite.page);
     return Promise.all(exchanges.map((e) => e.answer));
   }
+
+  test('sends its operations as persisted queries: the hash alone once the server has seen the text', async () => {
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas(), stroke);
+    await settled();
+    assert.equal((await rowsWhen((rows) => rows.length === 1)).length, 1, 'the drawing was stored');
+    const answers = await settled();
+    assert.ok(exchanges.length > 0 && exchanges.every((e) => e.persisted), `every request carries a hash: ${exchanges.map((e) => e.operation)}`);
+    const previews = sent('Preview');
+    assert.ok(previews.length >= 2, `more than one preview, got ${previews.length}`);
+    assert.ok(previews.every((e) => !e.withText), 'previews go as the hash alone (a miss is resent with the text, and counts once here)');
+    const previewAnswers = exchanges.map((e, i) => ({ e, answer: answers[i]! })).filter(({ e }) => e.operation === 'Preview');
+    assert.ok(previewAnswers.every(({ answer }) => answer.digit !== null), 'and every one is answered');
+    const classify = sent('Classify');
+    assert.ok(classify.length >= 1);
+    assert.notEqual((await classify.at(-1)!.answer).digit, null, 'the stored classify was answered');
+  });
 
   test('shows the answer, ten confidence bars and the 28×28 input after a digit is drawn with the mouse', async () => {
     assert.equal(await topDigit().textContent(), '?');

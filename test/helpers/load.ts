@@ -1,11 +1,13 @@
 /**
  * A classify load run against a real API process (the compiled main.js, on
  * loopback), shared by `bench/load.bench.ts` and `test/load.test.ts`:
- * autocannon keeps `connections` clients posting classify for `durationS`,
+ * autocannon keeps `connections` clients posting classify for `durationS`
+ * (as a persisted query, the way the web app sends it),
  * and the server's row count, memory and tensor count are read before and
  * after through SQL and `/metrics`.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import autocannon from 'autocannon';
 import { withTestDatabase } from './database.js';
 import { APP_CLASSIFY, SEVEN_STROKES } from './drawings.js';
@@ -87,8 +89,14 @@ export async function runClassifyLoad(options: LoadOptions): Promise<LoadReport>
     throw error;
   });
   try {
-    const body = JSON.stringify({ query: options.query ?? APP_CLASSIFY, variables: { input: SEVEN_STROKES } });
-    const request = { method: 'POST' as const, headers: { 'content-type': 'application/json', 'x-client-id': 'load-test-client' }, body };
+    // As the web app sends it: an automatic persisted query, the hash alone once the server knows it.
+    const query = options.query ?? APP_CLASSIFY;
+    const extensions = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } };
+    const headers = { 'content-type': 'application/json', 'x-client-id': 'load-test-client' };
+    const registered = await fetch(`${api.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables: { input: SEVEN_STROKES }, extensions }) });
+    const answer = (await registered.json().catch(() => undefined)) as { data?: unknown; errors?: unknown } | undefined;
+    if (!registered.ok || !answer?.data || answer.errors) throw new Error(`registering the persisted query failed: ${registered.status} ${JSON.stringify(answer)}`);
+    const request = { method: 'POST' as const, headers, body: JSON.stringify({ variables: { input: SEVEN_STROKES }, extensions }) };
     // Warm up: the first calls compile wasm kernels and fill the pool.
     await autocannon({ url: `${api.url}/graphql`, connections: 4, amount: 50, ...request });
     const state = async (): Promise<ServerState> => {

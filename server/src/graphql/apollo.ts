@@ -6,6 +6,7 @@
  */
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
@@ -31,7 +32,10 @@ export interface ApolloOptions {
   stopGracePeriodMillis: number;
 }
 
-const CLIENT_CODES = new Set<string>(Object.values(ErrorCode).filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR));
+/** Codes of the client's own making: ours, and Apollo's (bad syntax, unknown persisted query ...). */
+const CLIENT_CODES = new Set<string>(
+  [...Object.values(ErrorCode), ...Object.values(ApolloServerErrorCode)].filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR),
+);
 
 /** Logs errors that are not the client's fault, with the request id, once per request. */
 const logInternalErrors: ApolloServerPlugin<Context> = {
@@ -40,7 +44,7 @@ const logInternalErrors: ApolloServerPlugin<Context> = {
       async didEncounterErrors({ errors, contextValue, operationName }) {
         for (const error of errors) {
           const code = error.extensions?.code;
-          if (typeof code === 'string' && (CLIENT_CODES.has(code) || code.startsWith('GRAPHQL_') || code === 'BAD_REQUEST')) continue;
+          if (typeof code === 'string' && CLIENT_CODES.has(code)) continue;
           contextValue.logger.error({ err: error.originalError ?? error, operationName, path: error.path }, 'GraphQL error');
         }
       },

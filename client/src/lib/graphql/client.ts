@@ -1,4 +1,5 @@
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from '@urql/core';
+import { persistedExchange } from '@urql/exchange-persisted';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { createContext } from 'svelte';
 import { Connection } from './connection.svelte';
@@ -69,6 +70,11 @@ export function createApi(origin: string | null): Api {
     preferGetMethod: false,
     exchanges: [
       cacheExchange,
+      // Automatic persisted queries: once the server has seen an operation, only its sha256 goes
+      // with the variables, so the server no longer hashes the query text of every request (see
+      // BENCHMARKS.md). Mutations too (classify is one), and POST as for every operation. Without
+      // Web Crypto (plain http off localhost) the full text goes, as before.
+      persistedExchange({ preferGetForPersistedQueries: false, enableForMutation: true }),
       fetchExchange,
       ...(socket
         ? [
