@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { exportArtifacts } from './artifacts.js';
 import { initBackend } from './backend.js';
-import { Classifier, ClassifierDisposedError } from './classifier.js';
+import { Classifier, ClassifierDisposedError, predictProbabilities } from './classifier.js';
 import { loadMnist, PIXELS } from './mnist.js';
 import { createModel } from './model.js';
 
@@ -19,6 +19,18 @@ async function makeClassifier(options?: { maxBatch?: number }): Promise<Classifi
 }
 
 const digits = loadMnist('test', 40).images;
+
+/** Records the batch size of every forward pass `classifier` runs from now on. */
+function countPasses(classifier: Classifier): number[] {
+  const passes = classifier as unknown as { run(images: Float32Array, count: number): Float32Array };
+  const original = passes.run.bind(passes);
+  const sizes: number[] = [];
+  passes.run = (images, count) => {
+    sizes.push(count);
+    return original(images, count);
+  };
+  return sizes;
+}
 const image = (i: number): Float32Array => digits.slice(i * PIXELS, (i + 1) * PIXELS);
 
 test('concurrent predictions are batched and equal the one-at-a-time answers', async () => {
@@ -26,13 +38,7 @@ test('concurrent predictions are batched and equal the one-at-a-time answers', a
   try {
     const single: Float32Array[] = [];
     for (let i = 0; i < 40; i++) single.push(await classifier.predict(image(i)));
-    const model = (classifier as unknown as { model: tf.LayersModel }).model;
-    const original = model.predict.bind(model);
-    const batchSizes: number[] = [];
-    model.predict = ((x: tf.Tensor, args?: Parameters<typeof original>[1]) => {
-      batchSizes.push(x.shape[0]);
-      return original(x, args);
-    }) as typeof model.predict;
+    const batchSizes = countPasses(classifier);
     const together = await Promise.all(Array.from({ length: 40 }, (_, i) => classifier.predict(image(i))));
     assert.deepEqual(batchSizes, [40]);
     for (let i = 0; i < 40; i++) {
@@ -46,16 +52,23 @@ test('concurrent predictions are batched and equal the one-at-a-time answers', a
   }
 });
 
+test('runs its passes through the compiled plan, which answers what model.predict answers', async () => {
+  const classifier = await makeClassifier();
+  try {
+    assert.deepEqual(classifier.engine, { engine: 'plan' });
+    const model = (classifier as unknown as { model: tf.LayersModel }).model;
+    const expected = predictProbabilities(model, digits);
+    const actual = classifier.predictBatch(digits, 16);
+    for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) < 1e-5, `value ${i}`);
+  } finally {
+    classifier.dispose();
+  }
+});
+
 test('splits a burst larger than the maximum batch into several passes', async () => {
   const classifier = await makeClassifier({ maxBatch: 16 });
   try {
-    const model = (classifier as unknown as { model: tf.LayersModel }).model;
-    const original = model.predict.bind(model);
-    const batchSizes: number[] = [];
-    model.predict = ((x: tf.Tensor, args?: Parameters<typeof original>[1]) => {
-      batchSizes.push(x.shape[0]);
-      return original(x, args);
-    }) as typeof model.predict;
+    const batchSizes = countPasses(classifier);
     const out = await Promise.all(Array.from({ length: 40 }, (_, i) => classifier.predict(image(i))));
     assert.equal(out.length, 40);
     assert.deepEqual(batchSizes, [16, 16, 8]);

@@ -1,10 +1,13 @@
 /**
  * Inference for the API: one loaded model answering single-image requests,
- * micro-batched so that concurrent requests share one forward pass.
+ * micro-batched so that concurrent requests share one forward pass, each
+ * pass run by the model's compiled {@link InferencePlan} (folded BatchNorm,
+ * fused kernels) when it has one, else by `model.predict`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadModelFromArtifacts, type ModelArtifacts } from './artifacts.js';
 import { initBackend } from './backend.js';
+import { compileInferencePlan, type InferencePlan } from './inference-plan.js';
 import { MicroBatcher } from '../util/micro-batch.js';
 import { IMAGE_SIZE, NUM_CLASSES, PIXELS } from './mnist.js';
 
@@ -21,15 +24,23 @@ export class ClassifierDisposedError extends Error {
   override name = 'ClassifierDisposedError';
 }
 
+/** What runs the forward passes: the compiled plan, or `model.predict` and why. */
+export type InferenceEngine = { engine: 'plan' } | { engine: 'layers'; reason: string };
+
 export class Classifier {
   private readonly batcher: MicroBatcher<Float32Array, Float32Array>;
+  private readonly plan: InferencePlan | undefined;
   private disposed = false;
+  readonly engine: InferenceEngine;
 
   /** Wraps a loaded model mapping `[n, 28, 28, 1]` to `[n, 10]` probabilities; the classifier owns it from now on. */
   constructor(
     private readonly model: tf.LayersModel,
     options: ClassifierOptions = {},
   ) {
+    const compiled = compileInferencePlan(model);
+    this.plan = 'plan' in compiled ? compiled.plan : undefined;
+    this.engine = 'plan' in compiled ? { engine: 'plan' } : { engine: 'layers', reason: compiled.reason };
     this.batcher = new MicroBatcher({ run: (images) => this.forward(images), maxBatch: options.maxBatch ?? 64 });
   }
 
@@ -37,9 +48,10 @@ export class Classifier {
   static async fromArtifacts(artifacts: ModelArtifacts, options?: ClassifierOptions): Promise<Classifier> {
     await initBackend();
     const model = await loadModelFromArtifacts(artifacts);
+    const classifier = new Classifier(model, options);
     // The first call compiles kernels and allocates buffers; pay that here, not on the first request.
-    tf.tidy(() => (model.predict(tf.zeros([1, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor).dataSync());
-    return new Classifier(model, options);
+    classifier.run(new Float32Array(PIXELS), 1);
+    return classifier;
   }
 
   /**
@@ -67,7 +79,14 @@ export class Classifier {
    */
   predictBatch(images: Float32Array, chunk = 128): Float32Array {
     if (this.disposed) throw new ClassifierDisposedError('the classifier was disposed; load the model again');
-    return predictProbabilities(this.model, images, chunk);
+    const n = images.length / PIXELS;
+    if (!Number.isInteger(n)) throw new Error(`expects images of length n × ${PIXELS}, got ${images.length}`);
+    const out = new Float32Array(n * NUM_CLASSES);
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      out.set(this.run(images.subarray(start * PIXELS, (start + count) * PIXELS), count), start * NUM_CLASSES);
+    }
+    return out;
   }
 
   /** Frees the model; queued calls are rejected. */
@@ -75,14 +94,20 @@ export class Classifier {
     if (this.disposed) return;
     this.disposed = true;
     this.batcher.rejectPending(new ClassifierDisposedError('the classifier was disposed before the prediction ran'));
+    this.plan?.dispose();
     this.model.dispose();
+  }
+
+  /** One forward pass over `count` packed images: probabilities of shape `[count, 10]` flattened. */
+  private run(images: Float32Array, count: number): Float32Array {
+    return this.plan ? this.plan.predict(images, count) : predictProbabilities(this.model, images, count);
   }
 
   /** One forward pass over a batch of images. */
   private forward(images: Float32Array[]): Float32Array[] {
     const input = new Float32Array(images.length * PIXELS);
     images.forEach((pixels, i) => input.set(pixels, i * PIXELS));
-    const probs = predictProbabilities(this.model, input, images.length);
+    const probs = this.run(input, images.length);
     return images.map((_, i) => probs.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES));
   }
 }

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ModelArtifacts } from './artifacts.js';
 import type { BackendChoice } from './backend.js';
-import { ClassifierDisposedError } from './classifier.js';
+import { ClassifierDisposedError, type InferenceEngine } from './classifier.js';
 import type { InferenceCommand, InferenceMessage, InferenceWorkerData, ThreadMemory } from './inference.worker.js';
 import { NUM_CLASSES, PIXELS } from './mnist.js';
 import { MicroBatcher } from '../util/micro-batch.js';
@@ -35,6 +35,7 @@ export class InferenceThread {
   private nextId = 0;
   private disposed = false;
   private threadMemory: ThreadMemory = { numTensors: 0, numBytes: 0 };
+  private threadEngine: InferenceEngine = { engine: 'layers', reason: 'the thread has not started' };
 
   private constructor(
     private readonly artifacts: ModelArtifacts,
@@ -53,6 +54,11 @@ export class InferenceThread {
     const thread = new InferenceThread(artifacts, options);
     await thread.running;
     return thread;
+  }
+
+  /** What runs the forward passes in the thread (as its classifier reported when it started). */
+  get engine(): InferenceEngine {
+    return this.threadEngine;
   }
 
   /** Live tensors in the thread and their bytes, as of its last answer. */
@@ -130,6 +136,7 @@ export class InferenceThread {
         if (message.type === 'ready') {
           ready = true;
           this.threadMemory = message.memory;
+          this.threadEngine = message.engine;
           resolve(running);
         } else if (message.type === 'result') {
           this.threadMemory = message.memory;

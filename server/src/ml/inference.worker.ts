@@ -4,7 +4,7 @@
  * HTTP and GraphQL while the model runs on another core.
  *
  * - `workerData`: {@link InferenceWorkerData}, the model's artifacts
- * - worker → parent, once: `{ type: 'ready', backend, memory }` or `{ type: 'error', message }`
+ * - worker → parent, once: `{ type: 'ready', backend, engine, memory }` or `{ type: 'error', message }`
  * - parent → worker: `{ type: 'predict', id, images }`, images of shape `[n, 28, 28]` flattened
  * - worker → parent: `{ type: 'result', id, probabilities, tensors }` (probabilities of
  *   shape `[n, 10]` flattened, transferred; `memory`: live tensors and their bytes in this thread)
@@ -14,7 +14,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelArtifacts } from './artifacts.js';
 import { initBackend, type BackendChoice } from './backend.js';
-import { Classifier } from './classifier.js';
+import { Classifier, type InferenceEngine } from './classifier.js';
 
 export interface InferenceWorkerData {
   artifacts: ModelArtifacts;
@@ -30,7 +30,7 @@ export interface ThreadMemory {
 }
 
 export type InferenceMessage =
-  | { type: 'ready'; backend: string; memory: ThreadMemory }
+  | { type: 'ready'; backend: string; engine: InferenceEngine; memory: ThreadMemory }
   | { type: 'result'; id: number; probabilities: Float32Array; memory: ThreadMemory }
   | { type: 'error'; id?: number; message: string };
 
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       send({ type: 'error', id: command.id, message: error instanceof Error ? error.message : String(error) });
     }
   });
-  send({ type: 'ready', backend: tf.getBackend(), memory: memory() });
+  send({ type: 'ready', backend: tf.getBackend(), engine: classifier.engine, memory: memory() });
 }
 
 if (!isMainThread) await main();

@@ -7,13 +7,14 @@ import { apiError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ModelArtifacts } from '../ml/artifacts.js';
 import type { BackendChoice } from '../ml/backend.js';
-import { Classifier } from '../ml/classifier.js';
+import { Classifier, type InferenceEngine } from '../ml/classifier.js';
 import { InferenceThread } from '../ml/inference-thread.js';
 import type { ThreadMemory } from '../ml/inference.worker.js';
 import type { ModelService } from './model.service.js';
 
 /** What answers for a loaded version: a {@link Classifier} here, or one in an {@link InferenceThread}. */
 interface Predictor {
+  readonly engine: InferenceEngine;
   predict(pixels: Float32Array): Promise<Float32Array>;
   dispose(): void;
 }
@@ -87,7 +88,7 @@ export class ClassifierService {
     this.loaded = { version, classifier, inFlight: 0, retired: false };
     if (previous) this.retire(previous);
     this.logger.info(
-      { version: version.version, ms: Math.round(performance.now() - started) },
+      { version: version.version, ms: Math.round(performance.now() - started), inference: classifier.engine },
       'model loaded; classify is ready',
     );
     return version;
@@ -120,6 +121,9 @@ export class ClassifierService {
     });
     this.threads.add(thread);
     return {
+      get engine() {
+        return thread.engine;
+      },
       predict: (pixels) => thread.predict(pixels),
       dispose: () => {
         this.threads.delete(thread);
