@@ -1,20 +1,23 @@
 /**
  * Classify over HTTP against in-process inference, measured in one run:
- * - in-process: `Classifier.predict` of the committed model, one call at a
- *   time (the single-request rate) and 32 calls in flight (micro-batched);
+ * - in-process: TensorFlow.js's own `model.predict` of the committed model,
+ *   one image per call, one call at a time (the issue's yardstick); and the
+ *   server's `Classifier.predict` (its compiled inference plan) one call at a
+ *   time and with 32 calls in flight (micro-batched);
  * - HTTP: `classify` with strokes through the compiled API on loopback, with
  *   preprocessing and the row stored in Postgres, at 1 and at 32 clients,
  *   asking what the Draw page asks for; then at 32 clients asking for every
  *   field, the 784 pixels included.
  * The figure that matters is the ratio: HTTP req/s at 32 clients against the
- * in-process single-call predict rate, measured just before and after each
- * HTTP run, over CLASSIFY_ROUNDS rounds (median reported).
+ * in-process single-call `model.predict` rate, measured just before and after
+ * each HTTP run, over CLASSIFY_ROUNDS rounds (median reported). The ratio to
+ * the server's own single-call rate is printed next to it.
  *
  *   npm run bench -- classify           CLASSIFY_DURATION_S=15, CLASSIFY_ROUNDS=3 by default
  */
 import * as tf from '@tensorflow/tfjs';
 import { Classifier } from '../server/src/ml/classifier.js';
-import { readArtifactsDir } from '../server/src/ml/artifacts.js';
+import { loadModelFromArtifacts, readArtifactsDir } from '../server/src/ml/artifacts.js';
 import { CLASSIFY } from '../test/helpers/drawings.js';
 import { formatLoadReport, runClassifyLoad } from '../test/helpers/load.js';
 
@@ -24,15 +27,16 @@ const modelDir = process.env.DEFAULT_MODEL_DIR ?? 'data/model';
 const rounds = Number(process.env.CLASSIFY_ROUNDS ?? 3);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`CLASSIFY_ROUNDS must be a positive integer, got ${process.env.CLASSIFY_ROUNDS}`);
 
-/** Predictions per second over `seconds`, with `inFlight` calls kept pending. */
-async function predictRate(classifier: Classifier, inFlight: number, seconds: number): Promise<number> {
-  const image = new Float32Array(784);
-  for (let i = 0; i < 784; i++) image[i] = (i * 7919) % 13 === 0 ? 1 : 0;
+const image = new Float32Array(784);
+for (let i = 0; i < 784; i++) image[i] = (i * 7919) % 13 === 0 ? 1 : 0;
+
+/** Calls per second of `predict` over `seconds`, with `inFlight` calls kept pending. */
+async function rate(predict: () => unknown, inFlight: number, seconds: number): Promise<number> {
   let done = 0;
   const end = performance.now() + seconds * 1000;
   const worker = async () => {
     while (performance.now() < end) {
-      await classifier.predict(image);
+      await predict();
       done++;
     }
   };
@@ -43,9 +47,17 @@ async function predictRate(classifier: Classifier, inFlight: number, seconds: nu
 
 const { artifacts } = await readArtifactsDir(modelDir);
 const classifier = await Classifier.fromArtifacts(artifacts);
-await predictRate(classifier, 1, 1); // warm-up
-const batched = await predictRate(classifier, 32, 5);
-console.log(`in-process predict (${tf.getBackend()}), 32 calls in flight (micro-batched): ${batched.toFixed(0)}/s`);
+const model = await loadModelFromArtifacts(artifacts);
+const classifierPredict = () => classifier.predict(image);
+const modelPredict = () => tf.tidy(() => (model.predict(tf.tensor4d(image, [1, 28, 28, 1])) as tf.Tensor).dataSync());
+console.log(`server's inference engine: ${JSON.stringify(classifier.engine)}`);
+await rate(classifierPredict, 1, 1); // warm-up
+await rate(modelPredict, 1, 1);
+const batched = await rate(classifierPredict, 32, 5);
+console.log(`in-process Classifier.predict (${tf.getBackend()}), 32 calls in flight (micro-batched): ${batched.toFixed(0)}/s`);
+
+/** Both single-call rates, each over `seconds`. */
+const singleRates = async (seconds: number) => ({ model: await rate(modelPredict, 1, seconds), classifier: await rate(classifierPredict, 1, seconds) });
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const query = { draw: undefined, every: CLASSIFY };
@@ -61,19 +73,25 @@ const httpRun = async (connections: number, what: string, text: string | undefin
 // just after it, and the ratio is taken against their mean; the rounds'
 // median is the figure.
 const ratios: number[] = [];
+const engineRatios: number[] = [];
+const percent = (r: number) => `${(100 * r).toFixed(0)}%`;
 for (let round = 1; round <= rounds; round++) {
-  const before = await predictRate(classifier, 1, 5);
+  const before = await singleRates(3);
   const report = await httpRun(32, `the Draw page's fields, round ${round} of ${rounds}`, query.draw);
-  const after = await predictRate(classifier, 1, 5);
-  const single = (before + after) / 2;
-  ratios.push(report.throughput / single);
-  console.log(`in-process single-call predict around it: ${before.toFixed(0)}/s before, ${after.toFixed(0)}/s after (${(1000 / single).toFixed(2)} ms each)`);
-  console.log(`ratio to the in-process single-call predict rate: ${(100 * ratios.at(-1)!).toFixed(0)}%`);
+  const after = await singleRates(3);
+  const single = { model: (before.model + after.model) / 2, classifier: (before.classifier + after.classifier) / 2 };
+  ratios.push(report.throughput / single.model);
+  engineRatios.push(report.throughput / single.classifier);
+  console.log(`in-process single-call model.predict around it: ${before.model.toFixed(0)}/s before, ${after.model.toFixed(0)}/s after (${(1000 / single.model).toFixed(2)} ms each)`);
+  console.log(`in-process single-call Classifier.predict around it: ${before.classifier.toFixed(0)}/s before, ${after.classifier.toFixed(0)}/s after (${(1000 / single.classifier).toFixed(2)} ms each)`);
+  console.log(`ratio to model.predict: ${percent(ratios.at(-1)!)}; to Classifier.predict: ${percent(engineRatios.at(-1)!)}`);
 }
-console.log(`\nratio at 32 clients, median of ${rounds} round(s): ${(100 * median(ratios)).toFixed(0)}% (rounds: ${ratios.map((r) => `${(100 * r).toFixed(0)}%`).join(', ')})`);
+console.log(`\nratio at 32 clients to the single-call model.predict rate, median of ${rounds} round(s): ${percent(median(ratios))} (rounds: ${ratios.map(percent).join(', ')})`);
+console.log(`ratio at 32 clients to the single-call Classifier.predict rate, median of ${rounds} round(s): ${percent(median(engineRatios))} (rounds: ${engineRatios.map(percent).join(', ')})`);
 
 await httpRun(1, "the Draw page's fields", query.draw);
 const every = await httpRun(32, 'every field, pixels included', query.every);
-const single = await predictRate(classifier, 1, 5);
-console.log(`ratio to the in-process single-call predict rate measured after it (${single.toFixed(0)}/s): ${((every.throughput / single) * 100).toFixed(0)}%`);
+const single = await singleRates(3);
+console.log(`ratio to the single-call rates measured after it (model.predict ${single.model.toFixed(0)}/s, Classifier.predict ${single.classifier.toFixed(0)}/s): ${percent(every.throughput / single.model)}, ${percent(every.throughput / single.classifier)}`);
 classifier.dispose();
+model.dispose();
