@@ -43,7 +43,7 @@ import { ModelService } from './services/model.service.js';
 import { ExportService } from './services/export.service.js';
 import { ImportService } from './services/import.service.js';
 import { DrawingInputPool } from './services/drawing-input.pool.js';
-import { PredictionService } from './services/prediction.service.js';
+import { findPredictionPayloads, PredictionService } from './services/prediction.service.js';
 import { userDataResolvers } from './graphql/user-data.js';
 
 export interface RunningServer {
@@ -161,13 +161,16 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     const transport = await startPredictionTransport({
       connectionString: db.url,
       db: db.dataSource,
+      loadAdded: (ids) => findPredictionPayloads(db.dataSource, ids),
       logger: logger.child({ component: 'prediction-events' }),
     });
     undo.push(() => transport.close());
     const pubSub = createAppPubSub(transport.eventTarget);
     const drawingInputs = new DrawingInputPool(config, { threads: config.preprocessThreads });
     undo.push(() => drawingInputs.close());
-    const predictions = new PredictionService(db.dataSource, classifier, pubSub, drawingInputs, logger);
+    const predictions = new PredictionService(db.dataSource, classifier, pubSub, drawingInputs, logger, {
+      announceAdded: (id) => transport.announceAdded(id),
+    });
     const schema = await buildAppSchema({
       container: new ResolverContainer([
         new PredictionResolver(predictions, models),

@@ -35,6 +35,16 @@ async function collect(iterator: AsyncIterator<PredictionAddedPayload>, count: n
 describe('prediction events over Postgres NOTIFY', () => {
   let db: TestDatabase;
   let pool: pg.Pool;
+  /** The predictions table as the transports read it back (the server reads the real one: see test/subscriptions.test.ts). */
+  const stored = new Map<string, PredictionAddedPayload>();
+  const reads: string[][] = [];
+  const loadAdded = async (ids: string[]) => {
+    reads.push(ids);
+    return ids.flatMap((id) => stored.get(id) ?? []);
+  };
+  const store = (p: PredictionAddedPayload) => (stored.set(p.id, p), p);
+  const start = (options: Partial<Parameters<typeof startPredictionTransport>[0]> = {}) =>
+    startPredictionTransport({ connectionString: db.url, db: pool, loadAdded, ...options });
 
   before(async () => {
     db = await withTestDatabase();
@@ -46,12 +56,12 @@ describe('prediction events over Postgres NOTIFY', () => {
   });
 
   test('a burst published in one process reaches another in order, each event once', async () => {
-    const sender = await startPredictionTransport({ connectionString: db.url, db: pool });
-    const receiver = await startPredictionTransport({ connectionString: db.url, db: pool });
+    const sender = await start();
+    const receiver = await start();
     try {
       const subscription = createAppPubSub(receiver.eventTarget).subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
       const publisher = createAppPubSub(sender.eventTarget);
-      const sent = Array.from({ length: 300 }, (_, n) => payload(n));
+      const sent = Array.from({ length: 300 }, (_, n) => store(payload(n)));
       // A subscription listens from its first next() on, as graphql-ws calls it at once.
       const receiving = collect(subscription, sent.length);
       for (const p of sent) publisher.publish(Topic.PREDICTION_ADDED, p);
@@ -65,17 +75,17 @@ describe('prediction events over Postgres NOTIFY', () => {
     }
   });
 
-  test('a payload with quotes, backslashes, line separators and non-ASCII text arrives exactly as sent', async () => {
-    const sender = await startPredictionTransport({ connectionString: db.url, db: pool });
-    const receiver = await startPredictionTransport({ connectionString: db.url, db: pool });
+  test('a labelled payload with quotes, backslashes, line separators and non-ASCII text arrives exactly as sent', async () => {
+    const sender = await start();
+    const receiver = await start();
     try {
-      const subscription = createAppPubSub(receiver.eventTarget).subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
+      const subscription = createAppPubSub(receiver.eventTarget).subscribe(Topic.PREDICTION_LABELED)[Symbol.asyncIterator]();
       const tricky = { ...payload(1), clientId: 'q"uo\\te \u2028 é 😀 \\u0000', probabilities: [0.1234567890123, 1e-7, ...payload(1).probabilities.slice(2)] };
       const plain = payload(2);
       const receiving = collect(subscription, 2);
       const publisher = createAppPubSub(sender.eventTarget);
-      publisher.publish(Topic.PREDICTION_ADDED, tricky);
-      publisher.publish(Topic.PREDICTION_ADDED, plain);
+      publisher.publish(Topic.PREDICTION_LABELED, tricky);
+      publisher.publish(Topic.PREDICTION_LABELED, plain);
       await sender.flush();
       assert.deepEqual(await receiving, [tricky, plain]);
       await subscription.return?.();
@@ -85,15 +95,15 @@ describe('prediction events over Postgres NOTIFY', () => {
   });
 
   test('drops a malformed notification and keeps delivering', async () => {
-    const transport = await startPredictionTransport({ connectionString: db.url, db: pool });
+    const transport = await start();
     try {
       const subscription = createAppPubSub(transport.eventTarget).subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
       const channel = PREDICTION_CHANNELS[Topic.PREDICTION_ADDED];
       const receiving = collect(subscription, 1);
-      await pool.query('SELECT pg_notify($1, $2)', [channel, '{"id":"not a uuid"}']);
-      await pool.query('SELECT pg_notify($1, $2)', [channel, 'not json']);
-      const good = payload(1);
+      const good = store(payload(1));
+      await pool.query('SELECT pg_notify($1, $2)', [channel, 'not a uuid']);
       await pool.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify(good)]);
+      await pool.query('SELECT pg_notify($1, $2)', [channel, good.id]);
       assert.deepEqual((await receiving).map((p) => p.id), [good.id]);
       await subscription.return?.();
     } finally {
@@ -104,7 +114,7 @@ describe('prediction events over Postgres NOTIFY', () => {
   test('parses notifications only while this process has a subscriber for their topic', async () => {
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, error() {}, warn: (_obj: object, msg?: string) => void warnings.push(String(msg)) };
-    const transport = await startPredictionTransport({ connectionString: db.url, db: pool, logger });
+    const transport = await start({ logger });
     const channel = PREDICTION_CHANNELS[Topic.PREDICTION_ADDED];
     // A malformed notification shows whether it was parsed: parsing it logs a warning.
     const sendMalformedAndWait = async () => {
@@ -133,16 +143,102 @@ describe('prediction events over Postgres NOTIFY', () => {
     }
   });
 
+  test('predictionAdded carries only the id: a burst of announcements is read back in a few reads and delivered in order', async () => {
+    const sender = await start();
+    const receiver = await start();
+    try {
+      const subscription = createAppPubSub(receiver.eventTarget).subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
+      const sent = Array.from({ length: 300 }, (_, n) => store(payload(n)));
+      const seen: string[] = [];
+      const listener = new pg.Client({ connectionString: db.url });
+      await listener.connect();
+      listener.on('notification', (n) => seen.push(String(n.payload)));
+      await listener.query(`LISTEN ${PREDICTION_CHANNELS[Topic.PREDICTION_ADDED]}`);
+      const receiving = collect(subscription, sent.length);
+      reads.length = 0;
+      for (const p of sent) sender.announceAdded(p.id);
+      await sender.flush();
+      assert.deepEqual(await receiving, sent);
+      assert.deepEqual(seen, sent.map((p) => p.id), 'what goes through Postgres is the id alone');
+      assert.ok(reads.length <= 30, `300 announcements took ${reads.length} reads`);
+      await listener.end();
+      await subscription.return?.();
+    } finally {
+      await Promise.all([sender.close(), receiver.close()]);
+    }
+  });
+
+  test('an announced prediction that is gone is skipped, and a failed read loses only its own events', async () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (_obj: object, msg?: string) => void warnings.push(String(msg)) };
+    let failNext = false;
+    const transport = await start({
+      logger,
+      loadAdded: async (ids) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('connection lost');
+        }
+        return loadAdded(ids);
+      },
+    });
+    try {
+      const subscription = createAppPubSub(transport.eventTarget).subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
+      const [kept, lost] = [store(payload(4)), store(payload(5))];
+      const receiving = collect(subscription, 1, 1_000);
+      transport.announceAdded(randomUUID());
+      transport.announceAdded(kept.id);
+      await transport.flush();
+      assert.deepEqual(await receiving, [kept]);
+      failNext = true;
+      const after = collect(subscription, 2, 1_500);
+      transport.announceAdded(lost.id);
+      await transport.flush();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      transport.announceAdded(kept.id);
+      await transport.flush();
+      assert.deepEqual(await after, [kept]);
+      assert.deepEqual(warnings, ['could not read announced predictions; their subscribers miss them']);
+      await subscription.return?.();
+    } finally {
+      await transport.close();
+    }
+  });
+
+  test('a labelled event does not overtake a prediction announced before it, however slow the read', async () => {
+    const transport = await start({ loadAdded: async (ids) => (await new Promise((resolve) => setTimeout(resolve, 200)), loadAdded(ids)) });
+    try {
+      const pubSub = createAppPubSub(transport.eventTarget);
+      const order: string[] = [];
+      const added = pubSub.subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
+      const labeled = pubSub.subscribe(Topic.PREDICTION_LABELED)[Symbol.asyncIterator]();
+      const both = Promise.all([
+        added.next().then((r) => order.push(`added ${r.value?.id}`)),
+        labeled.next().then((r) => order.push(`labeled ${r.value?.id}`)),
+      ]);
+      const p = store(payload(6));
+      transport.announceAdded(p.id);
+      pubSub.publish(Topic.PREDICTION_LABELED, { ...p, label: 6, labeledAt: new Date().toISOString() });
+      await transport.flush();
+      await both;
+      assert.deepEqual(order, [`added ${p.id}`, `labeled ${p.id}`]);
+      await Promise.all([added.return?.(), labeled.return?.()]);
+    } finally {
+      await transport.close();
+    }
+  });
+
   test('when NOTIFY fails, the event still reaches this process', async () => {
     const failing = { query: () => Promise.reject(new Error('connection refused')) };
-    const transport = await startPredictionTransport({ connectionString: db.url, db: failing });
+    const transport = await start({ db: failing });
     try {
       const pubSub = createAppPubSub(transport.eventTarget);
       const subscription = pubSub.subscribe(Topic.PREDICTION_ADDED)[Symbol.asyncIterator]();
-      const event = payload(2);
-      const receiving = collect(subscription, 1);
+      const [event, announced] = [store(payload(2)), store(payload(3))];
+      const receiving = collect(subscription, 2);
       pubSub.publish(Topic.PREDICTION_ADDED, event);
-      assert.deepEqual((await receiving).map((p) => p.id), [event.id]);
+      transport.announceAdded(announced.id);
+      assert.deepEqual(await receiving, [event, announced]);
       await subscription.return?.();
     } finally {
       await transport.close();

@@ -6,7 +6,7 @@
 import type { DataSource } from 'typeorm';
 import { PredictionEntity, type InputKind } from '../db/entities/prediction.entity.js';
 import type { Logger } from '../logger.js';
-import { Topic, type AppPubSub } from '../graphql/pubsub.js';
+import { Topic, type AppPubSub, type PredictionAddedPayload } from '../graphql/pubsub.js';
 import type { ClassifierService } from './classifier.service.js';
 import type { Drawing } from './drawing-input.js';
 import type { DrawingInputPool } from './drawing-input.pool.js';
@@ -81,8 +81,24 @@ export const fromRow = (row: PredictionRow): PredictionRecord => ({
   labeledAt: row.labeled_at,
 });
 
+export interface PredictionServiceOptions {
+  /**
+   * Publishes `predictionAdded` for a stored row by its id (the Postgres
+   * transport's `announceAdded`), so classify need not build the payload.
+   * @default publishing the payload through the pub/sub
+   */
+  announceAdded?: (id: string) => void;
+}
+
+/** The stored predictions with these ids (any order; unknown ids left out), as `predictionAdded` payloads. */
+export async function findPredictionPayloads(dataSource: DataSource, ids: string[]): Promise<PredictionAddedPayload[]> {
+  const rows: PredictionRow[] = await dataSource.query('SELECT * FROM predictions WHERE id = ANY($1::uuid[])', [ids.filter(isUuid)]);
+  return rows.map((row) => toPayload(fromRow(row)));
+}
+
 export class PredictionService {
   private readonly writer: PredictionWriter;
+  private readonly announceAdded: ((id: string) => void) | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -90,8 +106,10 @@ export class PredictionService {
     private readonly pubSub: AppPubSub,
     private readonly drawingInputs: DrawingInputPool,
     private readonly logger: Logger,
+    options: PredictionServiceOptions = {},
   ) {
     this.writer = new PredictionWriter(dataSource);
+    this.announceAdded = options.announceAdded;
   }
 
   private get repository() {
@@ -107,7 +125,8 @@ export class PredictionService {
   async classify(drawing: Drawing, clientId: string | null): Promise<PredictionRecord> {
     const { kind, bytes, probabilities, digit, modelVersionId } = await this.#infer(drawing);
     const record = await this.writer.write({ modelVersionId, clientId, pixels: bytes, probabilities, digit, inputKind: kind });
-    this.pubSub.publish(Topic.PREDICTION_ADDED, toPayload(record));
+    if (this.announceAdded) this.announceAdded(record.id);
+    else this.pubSub.publish(Topic.PREDICTION_ADDED, toPayload(record));
     return record;
   }
 
