@@ -7,10 +7,10 @@
  *
  * `predictionAdded` carries only the prediction's id; an instance with a
  * subscriber reads the rows back (`loadAdded`) and dispatches them in the
- * order announced. Every classify is announced to every instance, and
- * serialising, sending and receiving each whole row cost about 8 % of the
- * request thread under load; an id costs next to nothing, and only watched
- * instances pay for a read. `predictionLabeled` (rare) carries the row.
+ * order announced. Every classify is announced to every instance, so the
+ * announcement must be cheap: an id costs the publisher, Postgres and every
+ * listener next to nothing, and only watched instances pay for a read.
+ * `predictionLabeled` (rare) carries the row.
  *
  * Every process receives its own notifications back, so delivery is the same
  * whether publisher and subscriber share a process or not. When a NOTIFY
