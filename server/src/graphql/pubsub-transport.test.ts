@@ -159,6 +159,8 @@ describe('prediction events over Postgres NOTIFY', () => {
       for (const p of sent) sender.announceAdded(p.id);
       await sender.flush();
       assert.deepEqual(await receiving, sent);
+      // The raw listener is another connection: its copies may still be on the way.
+      for (const deadline = Date.now() + 5_000; seen.length < sent.length && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
       assert.deepEqual(seen, sent.map((p) => p.id), 'what goes through Postgres is the id alone');
       assert.ok(reads.length <= 30, `300 announcements took ${reads.length} reads`);
       await listener.end();
@@ -194,7 +196,8 @@ describe('prediction events over Postgres NOTIFY', () => {
       const after = collect(subscription, 2, 1_500);
       transport.announceAdded(lost.id);
       await transport.flush();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Until the failing read has happened, so that the next id is read on its own.
+      for (const deadline = Date.now() + 5_000; failNext && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
       transport.announceAdded(kept.id);
       await transport.flush();
       assert.deepEqual(await after, [kept]);
