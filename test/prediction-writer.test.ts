@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../server/src/db/data-source.js';
+import { createDataSource, pgPool } from '../server/src/db/data-source.js';
 import type { PredictionRecord } from '../server/src/services/prediction.record.js';
 import { PredictionWriter, type NewPrediction } from '../server/src/services/prediction.writer.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -55,7 +55,7 @@ describe('storing predictions in batches', () => {
   });
 
   test('stores 200 concurrent predictions, each answered exactly as its row reads back', async () => {
-    const writer = new PredictionWriter(dataSource);
+    const writer = new PredictionWriter(pgPool(dataSource));
     const records = await Promise.all(Array.from({ length: 200 }, (_, i) => writer.write(newPrediction(i))));
     const rows = await stored(records.map((r) => r.id));
     assert.equal(rows.size, 200);
@@ -71,7 +71,7 @@ describe('storing predictions in batches', () => {
   });
 
   test('sends concurrent rows together: far fewer transactions than rows', async () => {
-    const writer = new PredictionWriter(dataSource, { maxBatch: 64 });
+    const writer = new PredictionWriter(pgPool(dataSource), { maxBatch: 64 });
     // Statistics are flushed when a transaction ends; read them in a fresh snapshot.
     await server.db.query('SELECT pg_stat_clear_snapshot()');
     const before = await statements();
@@ -84,7 +84,7 @@ describe('storing predictions in batches', () => {
   });
 
   test('keeps the order rows were sent in: each row of a batch has its own, later time', async () => {
-    const writer = new PredictionWriter(dataSource);
+    const writer = new PredictionWriter(pgPool(dataSource));
     const records = await Promise.all(Array.from({ length: 20 }, (_, i) => writer.write(newPrediction(i))));
     // Microseconds, which a JavaScript Date cannot hold: read the order in SQL.
     const rows = await server.db.query<{ id: string }>('SELECT DISTINCT ON (created_at) id FROM predictions WHERE id = ANY($1) ORDER BY created_at', [
@@ -97,7 +97,7 @@ describe('storing predictions in batches', () => {
   });
 
   test('a row the table refuses fails alone; the rest of its batch is stored', async () => {
-    const writer = new PredictionWriter(dataSource);
+    const writer = new PredictionWriter(pgPool(dataSource));
     const tooLongClientId = 'x'.repeat(200);
     const outcomes = await Promise.allSettled([0, 1, 2, 3, 4].map((i) => writer.write(newPrediction(i, i === 2 ? tooLongClientId : 'writer-isolation'))));
     assert.equal(outcomes[2].status, 'rejected');

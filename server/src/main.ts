@@ -16,7 +16,7 @@ import { AdminAuth, assertAdminTokenConfigured } from './auth/admin.js';
 import { adminAccessOf } from './auth/admin.http.js';
 import { compileTrust } from './auth/caller.js';
 import { ConfigError, loadConfig, REPO_ROOT, withOverrides, type Config } from './config.js';
-import { openDatabase } from './db/data-source.js';
+import { openDatabase, pgPool } from './db/data-source.js';
 import { coerceError } from './errors.js';
 import { createApolloServer } from './graphql/apollo.js';
 import { ResolverContainer } from './graphql/container.js';
@@ -184,7 +184,7 @@ export async function startServer(overrides: Partial<Config> = {}, env: NodeJS.P
     training.bindSchema(schema);
     instrumentSchema(schema, metrics, { versionOf: cachedVersionLookup((id) => models.findByIdCached(id)) });
     // After the metrics hooks, so a refused call is counted as limited, not as a classify.
-    const pool = (db.dataSource.driver as unknown as { master: unknown }).master;
+    const pool = pgPool(db.dataSource);
     const onLimited = (name: string) => metrics.rateLimited.inc({ limit: name });
     const classifyLimit = createRateLimit({ name: 'classify', points: config.classifyRateLimit, windowS: 60, store: config.rateLimitStore, pool });
     // One budget for both: each runs the model, and a preview spammer must not get a second one.

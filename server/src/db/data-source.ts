@@ -5,6 +5,7 @@
  */
 import 'reflect-metadata';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import * as migrations from '../../../migrations/index.js';
 import type { Config } from '../config.js';
@@ -28,6 +29,11 @@ export function createDataSource(url: string): DataSource {
     applicationName: 'mnist-studio',
     poolSize: 10,
   });
+}
+
+/** The pg pool under an initialised data source, for statements TypeORM cannot express (or would slow). */
+export function pgPool(dataSource: DataSource): pg.Pool {
+  return (dataSource.driver as unknown as { master: pg.Pool }).master;
 }
 
 export interface Database {

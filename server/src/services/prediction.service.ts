@@ -12,6 +12,7 @@ import type { Drawing } from './drawing-input.js';
 import type { DrawingInputPool } from './drawing-input.pool.js';
 import { isUuid } from './model.service.js';
 import { PredictionWriter } from './prediction.writer.js';
+import { pgPool } from '../db/data-source.js';
 import {
   asStoredAnswer,
   dequantizePixels,
@@ -108,7 +109,7 @@ export class PredictionService {
     private readonly logger: Logger,
     options: PredictionServiceOptions = {},
   ) {
-    this.writer = new PredictionWriter(dataSource);
+    this.writer = new PredictionWriter(pgPool(dataSource));
     this.announceAdded = options.announceAdded;
   }
 

@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { DataSource } from 'typeorm';
 import type { InputKind } from '../db/entities/prediction.entity.js';
 import { NUM_CLASSES, PIXELS } from '../ml/mnist.js';
 import { MicroBatcher } from '../util/micro-batch.js';
@@ -51,15 +50,14 @@ export interface PredictionWriterOptions {
   maxInFlight?: number;
 }
 
-interface PgDriver {
-  master: pg.Pool;
-}
+/** Where rows go: a pg pool (TypeORM's, or an inference thread's own). */
+export type PredictionStore = Pick<pg.Pool, 'query'>;
 
 export class PredictionWriter {
   private readonly batcher: MicroBatcher<NewPrediction, PromiseSettledResult<PredictionRecord>>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly pool: PredictionStore,
     options: PredictionWriterOptions = {},
   ) {
     this.batcher = new MicroBatcher({
@@ -111,8 +109,7 @@ export class PredictionWriter {
     });
     const pixels = Buffer.allocUnsafe(records.length * PIXELS);
     records.forEach((record, i) => pixels.set(record.pixels, i * PIXELS));
-    const pool = (this.dataSource.driver as unknown as PgDriver).master;
-    const result = await pool.query<{ id: string; created_at: Date }>({
+    const result = await this.pool.query<{ id: string; created_at: Date }>({
       name: 'mnist-insert-predictions',
       text: INSERT_SQL,
       values: [
