@@ -367,3 +367,26 @@ export function placeSkeleton(strokes: readonly Stroke[], rng: Rng): StrokeDrawi
   );
   return jitterStrokes(sparse, rng, { warp: 0.02, slant: [-0.1, 0.1] });
 }
+
+/**
+ * `stroke` as a pointer reports it: a sample every 0.3–1.5 px along the
+ * path (a 1,000 Hz mouse, or a pen's coalesced events, at drawing speed),
+ * each snapped to a device pixel of `grid` canvas pixels (0.7: a 280 px
+ * canvas shown 400 CSS px wide) and rounded to 0.1 as the web app rounds.
+ * Several hundred points per digit, as real pointers give.
+ */
+export function asPointerSamples(stroke: readonly Point[], rng: Rng, grid = 0.7): Point[] {
+  const snap = (v: number) => Math.round(Math.round(v / grid) * grid * 10) / 10;
+  const out: Point[] = [];
+  for (let i = 0; i < stroke.length; i++) {
+    const a = stroke[i]!;
+    const b = stroke[i + 1];
+    if (!b) {
+      out.push({ x: snap(a.x), y: snap(a.y) });
+      break;
+    }
+    const n = Math.max(1, Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / rng.uniform(0.3, 1.5)));
+    for (let k = 0; k < n; k++) out.push({ x: snap(a.x + ((b.x - a.x) * k) / n), y: snap(a.y + ((b.y - a.y) * k) / n) });
+  }
+  return out;
+}
