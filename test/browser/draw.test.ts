@@ -16,6 +16,8 @@ interface Exchange {
   readonly withText: boolean;
   /** Whether the body carried a persisted-query hash. */
   readonly persisted: boolean;
+  /** Points of the drawing's strokes in the request's variables, if it sent strokes. */
+  readonly points: number | null;
   readonly sentAt: number;
   readonly answer: Promise<Answer>;
 }
@@ -61,7 +63,14 @@ describe('Draw page', { timeout: 180_000 }, () => {
         gets.push(request.url());
         return;
       }
-      const body = JSON.parse(request.postData() ?? '{}') as { operationName?: string; query?: string; extensions?: { persistedQuery?: { sha256Hash?: string; miss?: boolean } } };
+      const body = JSON.parse(request.postData() ?? '{}') as {
+        operationName?: string;
+        query?: string;
+        variables?: { input?: { strokes?: Array<{ points: unknown[] }> } };
+        extensions?: { persistedQuery?: { sha256Hash?: string; miss?: boolean } };
+      };
+      const strokes = body.variables?.input?.strokes;
+      const points = strokes ? strokes.reduce((sum, stroke) => sum + stroke.points.length, 0) : null;
       const operation = body.operationName ?? '';
       const reply = request.response().then(async (response) => {
         const receivedAt = Date.now();
@@ -85,7 +94,7 @@ describe('Draw page', { timeout: 180_000 }, () => {
         const early = queue(earlyRetries, operation).shift();
         return early ?? new Promise<Answer>((resolve) => queue(waitingMisses, operation).push(resolve));
       });
-      exchanges.push({ operation, withText: typeof body.query === 'string', persisted: Boolean(body.extensions?.persistedQuery?.sha256Hash), sentAt: Date.now(), answer });
+      exchanges.push({ operation, withText: typeof body.query === 'string', persisted: Boolean(body.extensions?.persistedQuery?.sha256Hash), points, sentAt: Date.now(), answer });
     });
     await suite.page.goto(`${suite.server.url}/`);
     // "Live" appears once the page is hydrated and the graphql-ws socket is up.
@@ -221,6 +230,23 @@ describe('Draw page', { timeout: 180_000 }, () => {
     await suite.page.mouse.up();
     const rows = await rowsWhen((r) => r.length > 0);
     assert.equal(rows.length, 1, 'the finished drawing is stored');
+  });
+
+  test('sends a drawing as the points that shape it, not every pointer sample', async () => {
+    // Each segment is drawn as 6 pointer moves along a straight line: 32 positions in all.
+    for (const stroke of SEVEN) await drawStroke(suite.page, canvas(), stroke);
+    const [classify] = await (async () => {
+      for (const deadline = Date.now() + 10_000; sent('Classify').length === 0 && Date.now() < deadline; ) await suite.page.waitForTimeout(50);
+      return sent('Classify');
+    })();
+    assert.ok(classify, 'the drawing was classified');
+    const positions = SEVEN.reduce((sum, stroke) => sum + 1 + 6 * (stroke.length - 1), 0);
+    // Every stroke keeps at least its two ends.
+    assert.ok(
+      classify.points !== null && classify.points >= 2 * SEVEN.length && classify.points < positions / 2,
+      `${classify.points} points sent for ${SEVEN.length} strokes drawn through ${positions} pointer positions`,
+    );
+    assert.ok((await classify.answer).digit !== null, 'and it was answered');
   });
 
   test('stores a drawn digit as exactly one prediction once it is left alone, the one on screen', async () => {

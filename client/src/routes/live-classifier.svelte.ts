@@ -1,6 +1,7 @@
 import type { Client } from '@urql/core';
 import { describeError, type ApiProblem } from '$lib/graphql/errors';
 import type { VariablesOf } from '$lib/graphql/graphql';
+import { simplifyStrokes } from '$preprocess';
 import { DRAWING_SIZE, type Stroke } from './drawing.svelte';
 import { PreviewQuery, type Answer } from '$lib/graphql/operations/draw';
 
@@ -8,12 +9,14 @@ import { PreviewQuery, type Answer } from '$lib/graphql/operations/draw';
 export type DrawingInput = VariablesOf<typeof PreviewQuery>['input'];
 
 /**
- * Rounds coordinates to 0.1 drawing unit, far below what survives the 28×28
- * downscale, to keep requests small. The local preview is computed from the
- * rounded strokes too, so it is exactly the server's input.
+ * The strokes as sent: without the points that do not move the line (a
+ * pointer reports hundreds per digit, each costing the server time; see
+ * `simplifyStrokes`), and rounded to 0.1 drawing unit, far below what
+ * survives the 28×28 downscale, to keep requests small. The local preview is
+ * computed from these strokes too, so it is exactly the server's input.
  */
-export function roundStrokes(strokes: readonly Stroke[]): Stroke[] {
-  return strokes.map((stroke) => stroke.map(({ x, y }) => ({ x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 })));
+export function compactStrokes(strokes: readonly Stroke[]): Stroke[] {
+  return simplifyStrokes(strokes).map((stroke) => stroke.map(({ x, y }) => ({ x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 })));
 }
 
 /** The `preview` / `classify` input for strokes in drawing coordinates (0..{@link DRAWING_SIZE}). */

@@ -9,7 +9,12 @@ export class PointInput {
   y!: number;
 }
 
-@InputType({ description: 'One pen stroke: the points from pen-down to pen-up, in order.' })
+@InputType({
+  description:
+    'One pen stroke: the points from pen-down to pen-up, in order. Points within half a pixel of the line through their ' +
+    'neighbours change nothing and each costs the server time: simplify first (Douglas–Peucker at 0.5 px keeps the ' +
+    'digit the same), as the web app does.',
+})
 export class StrokeInput {
   @Field(() => [PointInput])
   points!: PointInput[];
