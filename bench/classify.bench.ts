@@ -7,7 +7,9 @@
  * - HTTP: `classify` with strokes through the compiled API on loopback, with
  *   preprocessing and the row stored in Postgres, at 1 and at 32 clients,
  *   asking what the Draw page asks for; then at 32 clients asking for every
- *   field, the 784 pixels included.
+ *   field, the 784 pixels included; then at 32 clients with a digit as a
+ *   pointer samples it (hundreds of points), sent raw and as the Draw page
+ *   sends it (simplified, `simplifyStrokes`): what real drawings cost.
  * The figure that matters is the ratio: HTTP req/s at 32 clients against the
  * in-process single-call `model.predict` rate, measured just before and after
  * each HTTP run, over CLASSIFY_ROUNDS rounds (median reported). The ratio to
@@ -19,6 +21,9 @@ import * as tf from '@tensorflow/tfjs';
 import { Classifier } from '../server/src/ml/classifier.js';
 import { loadModelFromArtifacts, readArtifactsDir } from '../server/src/ml/artifacts.js';
 import { CLASSIFY } from '../test/helpers/drawings.js';
+import { asPointerSamples, jitterStrokes, STROKE_TEMPLATES } from '../test/helpers/handwriting-strokes.js';
+import { simplifyStrokes } from '../server/src/ml/preprocess/index.js';
+import { Rng } from '../server/src/ml/rng.js';
 import { formatLoadReport, runClassifyLoad } from '../test/helpers/load.js';
 
 const durationS = Number(process.env.CLASSIFY_DURATION_S ?? 15);
@@ -61,8 +66,8 @@ const singleRates = async (seconds: number) => ({ model: await rate(modelPredict
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const query = { draw: undefined, every: CLASSIFY };
-const httpRun = async (connections: number, what: string, text: string | undefined) => {
-  const report = await runClassifyLoad({ connections, durationS, query: text, env: { DEFAULT_MODEL_DIR: modelDir } });
+const httpRun = async (connections: number, what: string, text: string | undefined, input?: unknown) => {
+  const report = await runClassifyLoad({ connections, durationS, query: text, input, env: { DEFAULT_MODEL_DIR: modelDir } });
   console.log(`\nHTTP classify, ${connections} client(s), ${what}:`);
   console.log(formatLoadReport(report));
   return report;
@@ -93,5 +98,16 @@ await httpRun(1, "the Draw page's fields", query.draw);
 const every = await httpRun(32, 'every field, pixels included', query.every);
 const single = await singleRates(3);
 console.log(`ratio to the single-call rates measured after it (model.predict ${single.model.toFixed(0)}/s, Classifier.predict ${single.classifier.toFixed(0)}/s): ${percent(every.throughput / single.model)}, ${percent(every.throughput / single.classifier)}`);
+
+// A "2" written at drawing speed and sampled as a pointer reports it.
+const rng = new Rng(2);
+const written = jitterStrokes(Object.values(STROKE_TEMPLATES[2]!)[0]!, rng);
+const sampled = written.strokes.map((stroke) => asPointerSamples(stroke, rng));
+const asInput = (strokes: typeof sampled) => ({ ...written, strokes: strokes.map((points) => ({ points })) });
+const count = (strokes: typeof sampled) => strokes.reduce((sum, stroke) => sum + stroke.length, 0);
+const simplified = simplifyStrokes(sampled);
+const raw = await httpRun(32, `a pointer-sampled digit sent raw (${count(sampled)} points)`, query.draw, asInput(sampled));
+const sent = await httpRun(32, `the same digit as the Draw page sends it (${count(simplified)} points)`, query.draw, asInput(simplified));
+console.log(`simplified against raw: ${(sent.throughput / raw.throughput).toFixed(2)}x the requests per second`);
 classifier.dispose();
 model.dispose();

@@ -20,6 +20,8 @@ export interface LoadOptions {
   durationS: number;
   /** The classify operation sent. @default APP_CLASSIFY, the Draw page's */
   query?: string;
+  /** The drawing sent (`DrawingInput`). @default SEVEN_STROKES, six points */
+  input?: unknown;
   /**
    * More runs of `durationS` on the same server after the measured one, each
    * followed by a reading of its memory: a soak, to see memory level off.
@@ -91,12 +93,13 @@ export async function runClassifyLoad(options: LoadOptions): Promise<LoadReport>
   try {
     // As the web app sends it: an automatic persisted query, the hash alone once the server knows it.
     const query = options.query ?? APP_CLASSIFY;
+    const input = options.input ?? SEVEN_STROKES;
     const extensions = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } };
     const headers = { 'content-type': 'application/json', 'x-client-id': 'load-test-client' };
-    const registered = await fetch(`${api.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables: { input: SEVEN_STROKES }, extensions }) });
+    const registered = await fetch(`${api.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables: { input }, extensions }) });
     const answer = (await registered.json().catch(() => undefined)) as { data?: unknown; errors?: unknown } | undefined;
     if (!registered.ok || !answer?.data || answer.errors) throw new Error(`registering the persisted query failed: ${registered.status} ${JSON.stringify(answer)}`);
-    const request = { method: 'POST' as const, headers, body: JSON.stringify({ variables: { input: SEVEN_STROKES }, extensions }) };
+    const request = { method: 'POST' as const, headers, body: JSON.stringify({ variables: { input }, extensions }) };
     // Warm up: the first calls compile wasm kernels and fill the pool.
     await autocannon({ url: `${api.url}/graphql`, connections: 4, amount: 50, ...request });
     const state = async (): Promise<ServerState> => {
