@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CLASSIFY, onePixels, type ClassifyResult } from './helpers/drawings.js';
+import { CLASSIFY, onePixels, SEVEN_STROKES, type ClassifyResult } from './helpers/drawings.js';
 import { subscribe } from './helpers/graphql-ws.js';
 import { assertNoOpenHandles } from './helpers/handles.js';
 import { classifyAs } from './helpers/predictions.js';
@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 
 const LABEL = /* GraphQL */ `mutation($id: ID!, $label: Int!) { labelPrediction(id: $id, label: $label) { id } }`;
 const CLEAR = /* GraphQL */ `mutation($id: ID!) { clearLabel(id: $id) { id } }`;
+const PREVIEW = /* GraphQL */ `query($input: DrawingInput!) { preview(input: $input) { digit } }`;
 const METRICS_TOKEN = 'metrics-token-0123456789';
 
 describe('GET /metrics', () => {
@@ -74,6 +75,21 @@ describe('GET /metrics', () => {
     const graphqlRequests = (s: typeof before) =>
       sampleValue(s, 'http_request_duration_seconds_count', { method: 'POST', route: '/graphql', status: '200' });
     assert.ok(graphqlRequests(after) - graphqlRequests(before) >= 1);
+  });
+
+  test('measures how many points the drawings sent to classify and preview have, leaving out images and pixels', async () => {
+    const points = SEVEN_STROKES.strokes.reduce((sum, stroke) => sum + stroke.points.length, 0);
+    const before = await scrape(server.url);
+    for (const [query, input] of [[CLASSIFY, SEVEN_STROKES], [PREVIEW, SEVEN_STROKES], [PREVIEW, SEVEN_STROKES], [CLASSIFY, { pixels: onePixels() }]] as const) {
+      const response = await server.graphql(query, { input });
+      assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+    }
+    const after = await scrape(server.url);
+    const change = (name: string, operation: string) => sampleValue(after, name, { operation }) - sampleValue(before, name, { operation });
+    assert.equal(change('mnist_drawing_points_count', 'classify'), 1, 'one stroke drawing classified (the pixels are not counted)');
+    assert.equal(change('mnist_drawing_points_sum', 'classify'), points);
+    assert.equal(change('mnist_drawing_points_count', 'preview'), 2);
+    assert.equal(change('mnist_drawing_points_sum', 'preview'), 2 * points);
   });
 
   test('counts refused classify calls as rejected, with their error code', async () => {

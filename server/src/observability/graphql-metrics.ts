@@ -1,13 +1,13 @@
 /**
  * Metrics of the GraphQL operations that matter to the product: classify
- * (latency, predictions by digit and model version), preview (latency) and
- * labelling. Hooked onto the root fields, so HTTP and WebSocket calls count
+ * (latency, predictions by digit and model version, points per drawing),
+ * preview (latency, points per drawing) and labelling. Hooked onto the root fields, so HTTP and WebSocket calls count
  * alike.
  */
 import type { GraphQLSchema } from 'graphql';
 import { ErrorCode, errorCode } from '../errors.js';
 import { hookRootField } from '../graphql/field-hooks.js';
-import type { AppMetrics, ClassifyOutcome } from './metrics.js';
+import type { AppMetrics, ClassifyOperation, ClassifyOutcome } from './metrics.js';
 
 /** Codes that mean the caller sent something wrong or was refused, as opposed to the server failing. */
 const CLIENT_CODES = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR && c !== ErrorCode.DATABASE_UNAVAILABLE));
@@ -22,8 +22,22 @@ export interface GraphQLMetricsOptions {
   versionOf(modelVersionId: string): Promise<number | undefined>;
 }
 
+/** Points of a drawing's strokes, or undefined for an image, pixels or a malformed input. */
+function pointsOf(args: Record<string, unknown>): number | undefined {
+  const strokes = (args.input as { strokes?: unknown } | undefined)?.strokes;
+  if (!Array.isArray(strokes)) return undefined;
+  let points = 0;
+  for (const stroke of strokes as Array<{ points?: unknown }>) points += Array.isArray(stroke?.points) ? stroke.points.length : 0;
+  return points;
+}
+
 export function instrumentSchema(schema: GraphQLSchema, metrics: AppMetrics, options: GraphQLMetricsOptions): void {
-  hookRootField(schema, 'classify', async (next) => {
+  const countPoints = (operation: ClassifyOperation, args: Record<string, unknown>) => {
+    const points = pointsOf(args);
+    if (points !== undefined) metrics.drawingPoints.observe({ operation }, points);
+  };
+  hookRootField(schema, 'classify', async (next, { args }) => {
+    countPoints('classify', args);
     const started = performance.now();
     let outcome: ClassifyOutcome = 'error';
     let result: { digit?: unknown; modelVersionId?: unknown } | undefined;
@@ -52,7 +66,8 @@ export function instrumentSchema(schema: GraphQLSchema, metrics: AppMetrics, opt
   hookRootField(
     schema,
     'preview',
-    async (next) => {
+    async (next, { args }) => {
+      countPoints('preview', args);
       const started = performance.now();
       let outcome: ClassifyOutcome = 'error';
       try {

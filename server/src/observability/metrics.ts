@@ -15,6 +15,8 @@ import type { Queryable } from '../events/pg-notify.js';
 
 /** Seconds; classify takes ~1-20 ms on a quiet machine, seconds under overload. */
 const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Points of a stroke drawing: a simplified digit has tens, raw pointer samples hundreds. */
+const POINT_BUCKETS = [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 /** Seconds; a training job takes from tens of seconds to hours. */
 const TRAINING_BUCKETS = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
 /** Most finished jobs whose durations are read per scrape. */
@@ -56,6 +58,16 @@ export class AppMetrics {
       'operation: classify or preview; outcome: ok, rejected (a client error code), error.',
     labelNames: ['operation', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly drawingPoints = new Histogram({
+    name: 'mnist_drawing_points',
+    help:
+      'Points of the strokes sent to classify and preview, by operation. Each costs the server time before any ' +
+      'preprocessing; counts in the hundreds mean a client sends raw pointer samples instead of simplified strokes.',
+    labelNames: ['operation'] as const,
+    buckets: POINT_BUCKETS,
     registers: [this.registry],
   });
 
